@@ -1,0 +1,126 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tmkfacts.cli import app
+from tmkfacts.store import builtin_path
+
+from .conftest import INVALID, MINI
+
+runner = CliRunner()
+INVALID_FILES = sorted(INVALID.glob("*.toml"))
+
+
+def test_check_reports_what_it_checked_in_the_shipped_base():
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"ok: 4 sources, 29 entities and 40 facts checked in {builtin_path()}\n"
+    )
+
+
+@pytest.mark.parametrize("path", INVALID_FILES, ids=lambda p: p.stem)
+def test_check_reports_each_problem_at_its_line(path, monkeypatch, regen_golden):
+    """Each file under tests/data/invalid holds one class of fault; .txt is the exact report."""
+    monkeypatch.chdir(INVALID)
+    result = runner.invoke(app, ["check", "--data", path.name])
+    expected = path.with_suffix(".txt")
+    if regen_golden:
+        expected.write_text(result.stdout, encoding="utf-8")
+    assert result.exit_code == 1
+    assert result.stdout == expected.read_text(encoding="utf-8")
+    count = result.stdout.count("\n")
+    assert result.stderr == f"{count} problem{'s' if count != 1 else ''} found\n"
+
+
+def test_every_invalid_file_has_its_expected_report():
+    assert INVALID_FILES
+    assert sorted(p.stem for p in INVALID.glob("*.txt")) == [p.stem for p in INVALID_FILES]
+
+
+def test_check_exits_2_with_one_line_for_a_missing_file(tmp_path):
+    missing = tmp_path / "nope.toml"
+    result = runner.invoke(app, ["check", "--data", str(missing)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"tmkfacts: error: {missing}: no such file\n"
+
+
+def test_check_exits_2_for_a_folder(tmp_path):
+    result = runner.invoke(app, ["check", "--data", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"tmkfacts: error: {tmp_path}: is a folder, not a fact file\n"
+
+
+def test_check_merges_repeated_data_options():
+    result = runner.invoke(app, ["check", "--data", str(MINI), "--data", str(MINI)])
+    assert result.exit_code == 1
+    assert "duplicate fact id 'first-export'" in result.stdout
+
+
+def test_environment_variable_selects_the_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("TMKFACTS_DATA", f"{MINI}{os.pathsep}")
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0
+    assert result.stdout == f"ok: 2 sources, 4 entities and 3 facts checked in {MINI}\n"
+    # --data beats the environment
+    result = runner.invoke(app, ["check", "--data", str(tmp_path / "x.toml")])
+    assert result.exit_code == 2
+
+
+def test_environment_variable_lists_several_files(monkeypatch, tmp_path):
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        '[[source]]\nid = "more"\ntitle = "T"\npublisher = "P"\n'
+        'url = "https://e.org"\npublished = "2025"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TMKFACTS_DATA", os.pathsep.join([str(MINI), str(extra)]))
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ok: 3 sources, 4 entities and 3 facts checked in ")
+    assert result.stdout.endswith(f"{MINI}, {extra}\n")
+
+
+def test_unknown_command_is_a_usage_error():
+    result = runner.invoke(app, ["nonsense"])
+    assert result.exit_code == 2
+
+
+def test_no_arguments_show_help():
+    result = runner.invoke(app, [])
+    assert "check" in result.output
+    assert "Usage" in result.output
+
+
+def _script() -> list[str]:
+    installed = shutil.which("tmkfacts", path=str(Path(sys.executable).parent))
+    return [installed] if installed else [sys.executable, "-m", "tmkfacts"]
+
+
+def test_installed_script_checks_from_another_folder(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TMKFACTS_DATA"}
+    done = subprocess.run(
+        [*_script(), "check"], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: 4 sources, 29 entities and 40 facts checked in ")
+
+
+def test_python_dash_m_reports_bad_file_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[fact]]\nid = \n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "tmkfacts", "check", "--data", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == f"{bad}:2:6: invalid TOML: Invalid value\n"
+    assert done.stderr == "1 problem found\n"

@@ -1,0 +1,40 @@
+"""The documents say what the code does: commands, fields, kinds and the CI command."""
+
+import re
+from pathlib import Path
+
+from tmkfacts.cli import app
+from tmkfacts.model import ENTITY_TYPES, KINDS, SCALES
+from tmkfacts.store import _FIELDS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+FORMAT = (ROOT / "docs" / "facts-format.md").read_text(encoding="utf-8")
+
+
+def test_ci_runs_the_readme_test_command():
+    commands = [
+        line.strip() for line in README.splitlines() if line.startswith("    python3 -m venv")
+    ]
+    assert len(commands) == 2, "the README opens with two commands: run, and test"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == commands[1]
+
+
+def test_every_command_is_documented_in_the_readme():
+    names = [
+        command.name or getattr(command.callback, "__name__", "")
+        for command in app.registered_commands
+    ]
+    assert names
+    for name in names:
+        assert f"tmkfacts {name}" in README
+
+
+def test_format_document_names_every_key_kind_type_and_scale():
+    documented = set(re.findall(r"`([a-z_ ]+)`", FORMAT))
+    for keys in _FIELDS.values():
+        assert keys <= documented
+    assert set(KINDS) <= documented
+    assert set(ENTITY_TYPES) <= documented
+    assert set(SCALES) <= documented

@@ -1,0 +1,181 @@
+"""The shipped fact base: complete, sourced, honestly dated and written in our own words."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tmkfacts import FactBase, load
+
+SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "sources"
+
+
+@pytest.fixture(scope="module")
+def base() -> FactBase:
+    return load()
+
+
+def test_holds_thirty_or_more_facts_each_sourced_and_about_someone(base):
+    assert len(base.facts) >= 30
+    for fact in base.facts:
+        assert fact.sources, fact.id
+        assert fact.entities, fact.id
+
+
+def test_every_source_supports_a_fact_and_every_entity_is_used(base):
+    cited = {source for fact in base.facts for source in fact.sources}
+    assert cited == {source.id for source in base.sources}
+    used = {entity for fact in base.facts for entity in fact.entities}
+    used |= {e.parent for e in base.entities if e.parent}
+    used |= {e.organization for e in base.entities if e.organization}
+    assert used == {entity.id for entity in base.entities}
+
+
+def test_tmk_answers_to_all_seven_of_its_names(base):
+    tmk = base.entity("tmk")
+    assert set(tmk.aliases) == {
+        "TMK",
+        "UzTMK",
+        "TMC",
+        "Uzbekistan Technological Metals Complex",
+        "Uzbekistan Technological Metals Company",
+        "Uzbekistan Technological Metallurgical Combine",
+        "Uzbek Technological Metals Plant",
+    }
+    assert tmk.country == "UZ"
+
+
+def test_every_person_has_a_role_and_an_organization(base):
+    people = [e for e in base.entities if e.type == "person"]
+    assert {p.id for p in people} >= {
+        "gareth-hatch",
+        "corina-hebestreit",
+        "massimo-gasparon",
+        "tracy-hughes",
+    }
+    for person in people:
+        assert person.role, person.id
+        assert person.organization, person.id
+
+
+def test_a_date_finer_than_its_sources_says_where_it_comes_from(base):
+    for fact in base.facts:
+        published = [base.source(s).published for s in fact.sources]
+        finer = all(_rank(fact.date.precision) > _rank(p.precision) for p in published)
+        if finer:
+            assert fact.date_note, f"{fact.id}: {fact.date} is finer than its sources"
+
+
+def test_only_plans_lie_after_their_sources(base):
+    for fact in base.facts:
+        latest = max(base.source(s).published.last_day for s in fact.sources)
+        if fact.kind != "plan":
+            assert fact.date.first_day <= latest, fact.id
+
+
+def _rank(precision: str) -> int:
+    return ["year", "month", "day"].index(precision)
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "date", "entities"),
+    [
+        ("first-metallic-rhenium-export", "2025", {"tmk", "vlcor-baltic"}),
+        ("tmk-exports-first-half-2025", "2025", {"tmk"}),
+        ("ppp-tashkent-meeting", "2025", {"tmk", "ppp-hong-kong"}),
+        ("ppp-joint-venture-proposal", "2025", {"ppp-hong-kong"}),
+        ("ppp-chromium-interest", "2025", {"ppp-hong-kong"}),
+        ("ppp-markets", "2025", {"ppp-hong-kong"}),
+        ("chalieco-tungsten-modernization-contract", "2025", {"tmk", "chalieco"}),
+        ("chalieco-cooperation-memorandum", "2025", {"tmk", "chalieco"}),
+        ("chalieco-founded", "2003", {"chalieco"}),
+        ("reia-membership", "2025", {"tmk", "reia"}),
+        ("reia-conference-meetings", "2025", {"tmk"}),
+        (
+            "reia-conference-negotiations",
+            "2025",
+            {"energy-fuels", "jogmec", "saskatchewan-research-council", "neo-materials"},
+        ),
+        ("reia-founded", "2019", {"reia"}),
+        ("itia-membership", "2025-03", {"tmk", "itia"}),
+        ("ecga-membership", "2025-04", {"tmk", "ecga"}),
+        ("erma-membership", "2025", {"tmk", "erma"}),
+        ("cmi-membership", "2025", {"tmk", "cmi"}),
+        ("cmi-critical-minerals-list", "2025", {"cmi"}),
+        ("eu-uzbekistan-crm-memorandum", "2024-04", {"uzbekistan", "european-union"}),
+        ("solvomet-services-agreement", "2025", {"solvomet", "tmk"}),
+        ("solvomet-agreement-scope", "2025", {"solvomet"}),
+        ("solvomet-agreement-announced", "2025-11", {"eit-rawmaterials", "dg-intpa"}),
+        ("solvomet-project-start", "2026-01", {"solvomet", "tmk"}),
+        ("gareth-hatch-on-reia", "2025", {"gareth-hatch"}),
+        ("corina-hebestreit-on-ecga", "2025", {"corina-hebestreit"}),
+        ("massimo-gasparon-on-erma", "2025", {"massimo-gasparon"}),
+        ("tracy-hughes-on-cmi", "2025", {"tracy-hughes"}),
+    ],
+)
+def test_covers_what_the_sources_report(base, fact_id, date, entities):
+    fact = base.fact(fact_id)
+    assert str(fact.date) == date
+    assert entities <= set(fact.entities)
+
+
+def test_inferred_and_resolved_dates_say_so(base):
+    assert "inferred" in (base.fact("solvomet-agreement-announced").date_note or "")
+    assert "last year" in (base.fact("eu-uzbekistan-crm-memorandum").date_note or "")
+    assert "March of this year" in (base.fact("itia-membership").date_note or "")
+
+
+def test_export_figures_carry_value_unit_scale_period_and_growth(base):
+    (figure,) = base.fact("tmk-exports-first-half-2025").figures
+    assert (figure.value, figure.unit, figure.scale, figure.period, figure.change_pct) == (
+        21.3,
+        "USD",
+        "million",
+        "2025-H1",
+        118,
+    )
+
+
+def test_partner_countries_and_parents(base):
+    countries = {e.id: e.country for e in base.entities}
+    assert countries["vlcor-baltic"] == "EE"
+    assert countries["ppp-hong-kong"] == "HK"
+    assert countries["chalieco"] == countries["chinalco"] == "CN"
+    assert base.entity("chalieco").parent == "chinalco"
+    assert base.entity("solvomet").parent == "ku-leuven"
+
+
+# --- our own words ---------------------------------------------------------------------------
+
+RUN = 7  # words in a row that may not be copied from an article
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _runs(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
+
+
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="the source articles are not beside the repo")
+def test_no_sentence_is_copied_from_the_articles(base):
+    """Names and quoted titles may repeat the articles; nothing else may run RUN words in a row."""
+    names = sorted({n for e in base.entities for n in e.names}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+
+    def masked(text: str) -> list[str]:
+        text = re.sub(r"'[^']{12,}'", " ", text)  # quoted session and report titles
+        return _words(pattern.sub(" name ", text))
+
+    article_runs: set[tuple[str, ...]] = set()
+    for article in SOURCES_DIR.glob("0*.txt"):
+        article_runs |= _runs(masked(article.read_text(encoding="utf-8", errors="replace")))
+    ours = [(f.id, t) for f in base.facts for t in (f.title, f.text, f.date_note or "")]
+    ours += [(e.id, e.description or "") for e in base.entities]
+    copied = [
+        (record, " ".join(run))
+        for record, text in ours
+        for run in _runs(masked(text)) & article_runs
+    ]
+    assert copied == []

@@ -1,0 +1,55 @@
+import datetime as dt
+import re
+
+import pytest
+
+from tmkfacts import Entity, PartialDate
+
+
+@pytest.mark.parametrize(
+    ("text", "precision", "first", "last"),
+    [
+        ("2025", "year", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+        ("2025-02", "month", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+        ("2024-02", "month", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2025-07-14", "day", dt.date(2025, 7, 14), dt.date(2025, 7, 14)),
+    ],
+)
+def test_partial_date_spans_what_it_may_mean(text, precision, first, last):
+    date = PartialDate.parse(text)
+    assert date.precision == precision
+    assert (date.first_day, date.last_day) == (first, last)
+    assert str(date) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-13", "'2025-13' has no month 13; months run from 01 to 12"),
+        ("2025-00-10", "'2025-00-10' has no month 0; months run from 01 to 12"),
+        ("2025-02-29", "'2025-02-29' does not exist: February 2025 has 28 days"),
+        ("2025-04-31", "'2025-04-31' does not exist: April 2025 has 30 days"),
+        ("0000", "'0000' has no year 0"),
+        ("2025-7", "'2025-7' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("2025-07-14T10:00", "is not a date of the form"),
+        ("", "is not a date of the form"),
+    ],
+)
+def test_partial_date_rejects_what_is_not_a_date(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        PartialDate.parse(text)
+
+
+def test_leap_day_is_a_date():
+    assert PartialDate.parse("2024-02-29").last_day == dt.date(2024, 2, 29)
+
+
+def test_entity_names_put_the_main_name_first_without_repeats():
+    entity = Entity("tmk", "Long Name", "company", short_name="TMK", aliases=("TMK", "UzTMK"))
+    assert entity.names == ("Long Name", "TMK", "UzTMK")
+
+
+def test_records_are_immutable():
+    entity = Entity("tmk", "TMK", "company")
+    with pytest.raises(AttributeError):
+        entity.name = "Other"  # type: ignore[misc]

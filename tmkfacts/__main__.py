@@ -1,0 +1,5 @@
+"""Run the command line as `python -m tmkfacts`."""
+
+from tmkfacts.cli import main
+
+main()

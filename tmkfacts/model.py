@@ -1,0 +1,235 @@
+"""Immutable records of the fact base: sources, entities, facts, figures and partial dates."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+Precision = Literal["year", "month", "day"]
+
+#: What a fact records. The vocabulary is closed so that a misspelt kind is caught by `check`.
+KINDS: dict[str, str] = {
+    "export": "goods shipped abroad, or export results",
+    "agreement": "a contract, memorandum or services agreement signed",
+    "membership": "joining an association, alliance or institute",
+    "meeting": "an official meeting or a round of meetings",
+    "negotiation": "talks, proposals and interests voiced in them",
+    "announcement": "where and how something was made public",
+    "plan": "something scheduled to happen later",
+    "profile": "what an organization is, owns or does",
+    "founding": "when and where an organization was set up",
+    "background": "context about a material, a market or a policy",
+    "benefit": "what a membership or partnership is expected to give",
+    "statement": "what a named person or organization said",
+    "assessment": "a publication's own analysis or opinion",
+}
+
+#: What an entity is.
+ENTITY_TYPES: dict[str, str] = {
+    "company": "a business, state-owned or private",
+    "association": "an industry association",
+    "alliance": "an alliance of industry, research and public bodies",
+    "institute": "an institute or think tank",
+    "research centre": "a research centre or research organization",
+    "university": "a university",
+    "network": "a network or innovation community",
+    "government body": "a ministry, agency, commission or directorate",
+    "union": "a union of states",
+    "country": "a country as a party to agreements",
+    "person": "a named person",
+    "event": "a conference, forum or week of events",
+}
+
+#: Scales a figure's value may be given in.
+SCALES: dict[str, int] = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+
+#: ISO 3166-1 alpha-2 codes, officially assigned.
+COUNTRIES: frozenset[str] = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
+    BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ
+    EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW
+    GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY
+    KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
+    MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
+    QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
+    TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
+    ZW
+    """.split()  # noqa: SIM905 - a block of codes reads better than 249 quoted strings
+)
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A date known to the year, the month or the day, and no more precisely."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Parse "YYYY", "YYYY-MM" or "YYYY-MM-DD"; raise ValueError saying what is wrong."""
+        match = _DATE.fullmatch(text)
+        if match is None:
+            raise ValueError(f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+        year = int(match[1])
+        month = int(match[2]) if match[2] else None
+        day = int(match[3]) if match[3] else None
+        if year < 1:
+            raise ValueError(f"'{text}' has no year 0")
+        if month is not None and not 1 <= month <= 12:
+            raise ValueError(f"'{text}' has no month {month}; months run from 01 to 12")
+        if month is not None and day is not None:
+            last = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= last:
+                name = calendar.month_name[month]
+                raise ValueError(f"'{text}' does not exist: {name} {year} has {last} days")
+        return cls(year, month, day)
+
+    @property
+    def precision(self) -> Precision:
+        """How precisely the date is known."""
+        if self.day is not None:
+            return "day"
+        return "month" if self.month is not None else "year"
+
+    @property
+    def first_day(self) -> dt.date:
+        """The earliest calendar day the date may stand for."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The latest calendar day the date may stand for."""
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        return dt.date(
+            self.year, self.month, self.day or calendar.monthrange(self.year, self.month)[1]
+        )
+
+    def __str__(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a record was defined: file and line (the line is unknown for inline tables)."""
+
+    file: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A published article that facts are drawn from."""
+
+    id: str
+    title: str
+    publisher: str
+    url: str
+    published: PartialDate
+    notes: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """An organization, person, country or event that facts are about."""
+
+    id: str
+    name: str
+    type: str
+    short_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    country: str | None = None
+    parent: str | None = None
+    role: str | None = None
+    organization: str | None = None
+    description: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name of the entity, the main one first, without repeats."""
+        candidates = (self.name, self.short_name, *self.aliases)
+        return tuple(dict.fromkeys(name for name in candidates if name))
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number a fact reports: value x scale, in a unit or currency, over a period."""
+
+    metric: str
+    value: int | float
+    unit: str
+    scale: str | None = None
+    period: str | None = None
+    change_pct: int | float | None = None
+    qualifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One dated, sourced statement about TMK or its world."""
+
+    id: str
+    date: PartialDate
+    kind: str
+    title: str
+    text: str
+    entities: tuple[str, ...]
+    sources: tuple[str, ...]
+    date_note: str | None = None
+    place: str | None = None
+    materials: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    tags: tuple[str, ...] = ()
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FactBase:
+    """The validated, cross-referenced contents of one or more fact files."""
+
+    sources: tuple[Source, ...]
+    entities: tuple[Entity, ...]
+    facts: tuple[Fact, ...]
+    files: tuple[str, ...] = ()
+    _source_index: MappingProxyType[str, Source] = field(init=False, repr=False, compare=False)
+    _entity_index: MappingProxyType[str, Entity] = field(init=False, repr=False, compare=False)
+    _fact_index: MappingProxyType[str, Fact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Frozen dataclasses set derived fields through object.__setattr__.
+        object.__setattr__(self, "_source_index", MappingProxyType({s.id: s for s in self.sources}))
+        object.__setattr__(
+            self, "_entity_index", MappingProxyType({e.id: e for e in self.entities})
+        )
+        object.__setattr__(self, "_fact_index", MappingProxyType({f.id: f for f in self.facts}))
+
+    def source(self, source_id: str) -> Source:
+        """The source with this id; KeyError if there is none."""
+        return self._source_index[source_id]
+
+    def entity(self, entity_id: str) -> Entity:
+        """The entity with this id; KeyError if there is none."""
+        return self._entity_index[entity_id]
+
+    def fact(self, fact_id: str) -> Fact:
+        """The fact with this id; KeyError if there is none."""
+        return self._fact_index[fact_id]
