@@ -22,6 +22,16 @@ def test_holds_thirty_or_more_facts_each_sourced_and_about_someone(base):
         assert fact.entities, fact.id
 
 
+def test_every_reference_resolves(base):
+    sources = {source.id for source in base.sources}
+    entities = {entity.id for entity in base.entities}
+    for fact in base.facts:
+        assert set(fact.sources) <= sources, fact.id
+        assert set(fact.entities) <= entities, fact.id
+    for entity in base.entities:
+        assert {entity.parent, entity.organization} - {None} <= entities, entity.id
+
+
 def test_every_source_supports_a_fact_and_every_entity_is_used(base):
     cited = {source for fact in base.facts for source in fact.sources}
     assert cited == {source.id for source in base.sources}

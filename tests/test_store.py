@@ -130,6 +130,13 @@ def test_error_message_counts_the_rest():
     assert not caught.value.unreadable
 
 
+@pytest.mark.parametrize("opening", ["[", "{a = "])
+def test_deep_nesting_is_a_syntax_problem(opening):
+    with pytest.raises(FactsError) as caught:
+        loads("x = " + opening * 100_000, name="deep.toml")
+    assert str(caught.value) == "deep.toml: invalid TOML: arrays or tables are nested too deeply"
+
+
 def test_utf8_bom_is_accepted():
     base = loads(b"\xef\xbb\xbf" + MINI.read_bytes())
     assert len(base.facts) == 3

@@ -59,7 +59,7 @@ COUNTRIES: frozenset[str] = frozenset(
     QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
     TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
     ZW
-    """.split()  # noqa: SIM905 - a block of codes reads better than 249 quoted strings
+    """.split()
 )
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")

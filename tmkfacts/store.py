@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import tomli
 
-from tmkfacts.errors import Category, FactsError, Problem
+from tmkfacts.errors import FactsError, Problem
 from tmkfacts.model import (
     COUNTRIES,
     ENTITY_TYPES,
@@ -37,38 +37,14 @@ _T = TypeVar("_T")
 
 _TABLES = ("source", "entity", "fact")
 _FIELDS: dict[str, frozenset[str]] = {
-    "source": frozenset({"id", "title", "publisher", "url", "published", "notes"}),
+    "source": frozenset("id title publisher url published notes".split()),
     "entity": frozenset(
-        {
-            "id",
-            "name",
-            "short_name",
-            "aliases",
-            "type",
-            "country",
-            "parent",
-            "role",
-            "organization",
-            "description",
-        }
+        "id name short_name aliases type country parent role organization description".split()
     ),
     "fact": frozenset(
-        {
-            "id",
-            "date",
-            "date_note",
-            "kind",
-            "title",
-            "text",
-            "place",
-            "entities",
-            "materials",
-            "figures",
-            "sources",
-            "tags",
-        }
+        "id date date_note kind title text place entities materials figures sources tags".split()
     ),
-    "figure": frozenset({"metric", "value", "unit", "scale", "period", "change_pct", "qualifier"}),
+    "figure": frozenset("metric value unit scale period change_pct qualifier".split()),
 }
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
@@ -249,6 +225,10 @@ def _parse(name: str, data: bytes) -> _ParsedFile:
     except tomli.TOMLDecodeError as error:
         parsed.problems.append(_syntax_problem(name, error))
         return parsed
+    except RecursionError:  # tomli's limit on nesting, or Python's where tomli has none
+        message = "invalid TOML: arrays or tables are nested too deeply"
+        parsed.problems.append(Problem(name, None, message, category="syntax"))
+        return parsed
     spans, top_level = _locate(text)
     for key, value in document.items():
         if key not in _TABLES:
@@ -272,14 +252,8 @@ def _parse(name: str, data: bytes) -> _ParsedFile:
 
 
 def _syntax_problem(name: str, error: tomli.TOMLDecodeError) -> Problem:
-    line: int | None = getattr(error, "lineno", None)
-    column: int | None = getattr(error, "colno", None)
-    message = str(getattr(error, "msg", "")) or re.sub(r"\s*\(at .*\)$", "", str(error))
-    if line is None:
-        found = re.search(r"line (\d+), column (\d+)", str(error))
-        if found:
-            line, column = int(found[1]), int(found[2])
-    return Problem(name, line, f"invalid TOML: {message}", column=column, category="syntax")
+    message = f"invalid TOML: {error.msg}"
+    return Problem(name, error.lineno, message, column=error.colno, category="syntax")
 
 
 def _read_record(parsed: _ParsedFile, table: str, index: int, raw: object, span: _Span) -> None:
@@ -318,12 +292,10 @@ class _Record:
         self.ok = True
         self.origin = Origin(parsed.name, span.line)
 
-    def problem(self, key: str | None, message: str, category: Category = "schema") -> None:
+    def problem(self, key: str | None, message: str) -> None:
         self.ok = False
         line = self.span.line_of(key)
-        self.parsed.problems.append(
-            Problem(self.parsed.name, line, message, self.label, category=category)
-        )
+        self.parsed.problems.append(Problem(self.parsed.name, line, message, self.label))
 
     def check_unknown_keys(self) -> None:
         allowed = _FIELDS[self.table]
@@ -381,9 +353,11 @@ class _Record:
             return ()
         if required and not value:
             self.problem(key, f"'{key}' is empty; give at least one")
-        for item in value:
+        for index, item in enumerate(value):
             if not item.strip():
                 self.problem(key, f"'{key}' has an empty string")
+            elif item in value[:index]:
+                self.problem(key, f"'{key}' lists '{item}' twice")
             elif slugs:
                 self.slug(key, item)
         return tuple(value)
@@ -438,7 +412,7 @@ def _entity(record: _Record) -> Entity:
     aliases = record.strings("aliases")
     country = record.optional_text("country")
     if country is not None and country not in COUNTRIES:
-        code = _COUNTRY_HINTS.get(country)
+        code = country.upper() if country.upper() in COUNTRIES else _COUNTRY_HINTS.get(country)
         hint = f" (did you mean '{code}'?)" if code else " (leave it out where there is none)"
         record.problem("country", f"country '{country}' is not an ISO 3166-1 alpha-2 code{hint}")
     parent = record.optional_text("parent")
