@@ -326,10 +326,8 @@ class _Record:
     def choice(self, key: str, choices: Mapping[str, object]) -> str:
         value = self.text(key, required=True)
         if value.strip() and value not in choices:
-            known = ", ".join(choices)
-            self.problem(
-                key, f"unknown {key} '{value}'{_did_you_mean(value, choices)} (known: {known})"
-            )
+            hint = _did_you_mean(value, choices) or f" (known: {', '.join(choices)})"
+            self.problem(key, f"unknown {key} '{value}'{hint}")
         return value
 
     def slug(self, key: str, value: str) -> None:
@@ -577,7 +575,10 @@ def _parent_cycles(parent_refs: list[_Ref]) -> list[Problem]:
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     import difflib  # only on the error path, to keep start-up lean
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    candidates = list(choices)
+    # A slug cut short ('vlcor' for 'vlcor-baltic') is as likely a slip as a misspelling.
+    close = [c for c in candidates if c.startswith(f"{word}-")]
+    close = close or difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
