@@ -32,6 +32,20 @@ def test_every_reference_resolves(base):
         assert {entity.parent, entity.organization} - {None} <= entities, entity.id
 
 
+def test_every_record_knows_the_line_it_starts_on(base):
+    lines = Path(base.files[0]).read_text(encoding="utf-8").splitlines()
+    for table, records in (
+        ("source", base.sources),
+        ("entity", base.entities),
+        ("fact", base.facts),
+    ):
+        for record in records:
+            assert record.origin is not None
+            assert record.origin.line is not None
+            assert lines[record.origin.line - 1] == f"[[{table}]]", record.id
+            assert lines[record.origin.line] == f'id = "{record.id}"', record.id
+
+
 def test_every_source_supports_a_fact_and_every_entity_is_used(base):
     cited = {source for fact in base.facts for source in fact.sources}
     assert cited == {source.id for source in base.sources}
