@@ -17,7 +17,6 @@ from tmkfacts.errors import FactsError
 
 app = typer.Typer(
     name="tmkfacts",
-    help="Sourced, dated facts about the Uzbekistan Technological Metals Complex (TMK).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
