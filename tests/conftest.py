@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tmkfacts import FactBase
+
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid"
 MINI = DATA / "mini.toml"
@@ -16,6 +18,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--regen-golden",
         action="store_true",
         help="rewrite the expected output of tests/data/invalid/*.txt from the current code",
+    )
+
+
+def ok_line(base: FactBase, files: str | None = None) -> str:
+    """What `tmkfacts check` prints for a valid base read from `files`."""
+    return (
+        f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
+        f"{len(base.facts)} facts checked in {files or ', '.join(base.files)}\n"
     )
 
 

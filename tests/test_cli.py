@@ -7,27 +7,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tmkfacts import FactBase, load
+from tmkfacts import load
 from tmkfacts.cli import app
 from tmkfacts.store import builtin_path
 
-from .conftest import INVALID, MINI
+from .conftest import INVALID, MINI, ok_line
 
 runner = CliRunner()
 INVALID_FILES = sorted(INVALID.glob("*.toml"))
 
 
-def _ok_line(base: FactBase) -> str:
-    return (
-        f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
-        f"{len(base.facts)} facts checked in {', '.join(base.files)}\n"
-    )
-
-
 def test_check_reports_what_it_checked_in_the_shipped_base():
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == _ok_line(load())
+    assert result.stdout == ok_line(load())
     assert str(builtin_path()) in result.stdout
 
 
@@ -116,7 +109,7 @@ def test_installed_script_checks_from_another_folder(tmp_path):
         [*_script(), "check"], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.replace("\r", "") == _ok_line(load())
+    assert done.stdout.replace("\r", "") == ok_line(load())
 
 
 def test_python_dash_m_reports_bad_file_without_traceback(tmp_path):

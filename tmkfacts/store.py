@@ -371,6 +371,19 @@ class _Record:
             line = self.span.line_of(key)
             self.parsed.refs.append(_Ref(table, target, key, self.parsed.name, line, self.label))
 
+    def number(self, key: str, required: bool = False) -> int | float | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            message = f"'{key}' must be a number, not {_toml_type(value)} {_toml_repr(value)}"
+            self.problem(key, message)
+            return None
+        if not math.isfinite(value):
+            self.problem(key, f"'{key}' must be a finite number, not {value}")
+            return None
+        return value
+
     def date(self, key: str) -> PartialDate:
         value = self._get(key, required=True)
         if value is None:
@@ -416,8 +429,6 @@ def _entity(record: _Record) -> Entity:
     parent = record.optional_text("parent")
     if parent is not None:
         record.ref("parent", "entity", parent)
-        if parent == entity_id:
-            record.problem("parent", "an entity cannot be its own parent")
     role = record.optional_text("role")
     organization = record.optional_text("organization")
     if organization is not None:
@@ -486,11 +497,11 @@ def _figures(record: _Record) -> tuple[Figure, ...]:
         sub.label = f"{record.label}: figure {index + 1}"
         figure = Figure(
             metric=sub.text("metric", required=True),
-            value=_number(sub, "value", required=True) or 0,
+            value=sub.number("value", required=True) or 0,
             unit=sub.text("unit", required=True),
             scale=sub.optional_text("scale"),
             period=sub.optional_text("period"),
-            change_pct=_number(sub, "change_pct"),
+            change_pct=sub.number("change_pct"),
             qualifier=sub.optional_text("qualifier"),
         )
         if figure.scale is not None and figure.scale not in SCALES:
@@ -499,23 +510,6 @@ def _figures(record: _Record) -> tuple[Figure, ...]:
         record.ok = record.ok and sub.ok
         figures.append(figure)
     return tuple(figures)
-
-
-def _number(record: _Record, key: str, required: bool = False) -> int | float | None:
-    value = record.raw.get(key)
-    if value is None:
-        if required:
-            record.problem(None, f"missing required key '{key}'")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        record.problem(
-            key, f"'{key}' must be a number, not {_toml_type(value)} {_toml_repr(value)}"
-        )
-        return None
-    if not math.isfinite(value):
-        record.problem(key, f"'{key}' must be a finite number, not {value}")
-        return None
-    return value
 
 
 # --- all files: duplicates and references ----------------------------------------------------
@@ -566,8 +560,12 @@ def _parent_cycles(parent_refs: list[_Ref]) -> list[Problem]:
         while step is not None and step not in seen:
             seen.add(step)
             step = parent_of.get(step)
-        if step == ref.record and ref.target != ref.record:
-            message = f"'parent' chain loops back to '{ref.record}'"
+        if step == ref.record:
+            message = (
+                "an entity cannot be its own parent"
+                if ref.target == ref.record
+                else f"'parent' chain loops back to '{ref.record}'"
+            )
             problems.append(Problem(ref.file, ref.line, message, ref.record, category="reference"))
     return problems
 
