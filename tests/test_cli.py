@@ -67,7 +67,7 @@ def test_environment_variable_selects_the_files(monkeypatch, tmp_path):
     monkeypatch.setenv("TMKFACTS_DATA", f"{MINI}{os.pathsep}")
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0
-    assert result.stdout == f"ok: 2 sources, 4 entities and 3 facts checked in {MINI}\n"
+    assert result.stdout == f"ok: 2 sources, 5 entities and 5 facts checked in {MINI}\n"
     # --data beats the environment
     result = runner.invoke(app, ["check", "--data", str(tmp_path / "x.toml")])
     assert result.exit_code == 2
@@ -83,7 +83,7 @@ def test_environment_variable_lists_several_files(monkeypatch, tmp_path):
     monkeypatch.setenv("TMKFACTS_DATA", os.pathsep.join([str(MINI), str(extra)]))
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0
-    assert result.stdout.startswith("ok: 3 sources, 4 entities and 3 facts checked in ")
+    assert result.stdout.startswith("ok: 3 sources, 5 entities and 5 facts checked in ")
     assert result.stdout.endswith(f"{MINI}, {extra}\n")
 
 

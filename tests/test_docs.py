@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from tmkfacts.cli import app
-from tmkfacts.model import ENTITY_TYPES, KINDS, SCALES
+from tmkfacts.model import ENTITY_TYPES, KINDS, RELATIONS, SCALES
 from tmkfacts.store import _FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +31,11 @@ def test_every_command_is_documented_in_the_readme():
         assert f"tmkfacts {name}" in README
 
 
-def test_format_document_names_every_key_kind_type_and_scale():
-    documented = set(re.findall(r"`([a-z_ ]+)`", FORMAT))
+def test_format_document_names_every_key_kind_type_relation_and_scale():
+    documented = set(re.findall(r"`([a-z_ -]+)`", FORMAT))
     for keys in _FIELDS.values():
         assert keys <= documented
     assert set(KINDS) <= documented
     assert set(ENTITY_TYPES) <= documented
     assert set(SCALES) <= documented
+    assert set(RELATIONS) <= documented

@@ -16,19 +16,20 @@ from .conftest import MINI
 def test_mini_base_loads_into_typed_records():
     base = load([MINI])
     assert [s.id for s in base.sources] == ["wire-2025-07-14", "blog-2025"]
-    assert [e.id for e in base.entities] == ["acme", "holding", "buyer", "jane-doe"]
+    assert [e.id for e in base.entities] == ["tmk", "holding", "buyer", "guild", "jane-doe"]
     export = base.fact("first-export")
     assert export.date == PartialDate(2025, 7)
-    assert export.entities == ("acme", "buyer")
+    assert export.entities == ("tmk", "buyer")
     assert export.figures[0].value == 21.3
     assert export.figures[0].change_pct == 118
     assert export.origin is not None
-    assert export.origin.line == 47  # its [[fact]] header
+    assert export.origin.line == 55  # its [[fact]] header
     # A TOML date is taken at day precision; a multi-line string keeps its text exactly.
     founded = base.fact("founded")
     assert founded.date == PartialDate(2024, 6, 3)
     assert founded.text == "Acme was set up\nin June 2024."
     assert base.entity("buyer").parent == "holding"
+    assert base.entity("buyer").relations == ("buyer",)
     assert base.files == (str(MINI),)
 
 
@@ -63,11 +64,11 @@ def test_a_later_file_may_refer_to_an_earlier_one(tmp_path):
     extra = tmp_path / "mine.toml"
     extra.write_text(
         '[[fact]]\nid = "mine"\ndate = "2025-08"\nkind = "meeting"\ntitle = "Mine"\n'
-        'text = "Added by a user."\nentities = ["acme"]\nsources = ["blog-2025"]\n',
+        'text = "Added by a user."\nentities = ["tmk"]\nsources = ["blog-2025"]\n',
         encoding="utf-8",
     )
     base = load([MINI, extra])
-    assert base.fact("mine").entities == ("acme",)
+    assert base.fact("mine").entities == ("tmk",)
     assert base.files == (str(MINI), str(extra))
 
 
@@ -81,7 +82,7 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path):
         f"{copy}:4: wire-2025-07-14: duplicate source id 'wire-2025-07-14' "
         f"(first defined at {MINI}:4)"
     )
-    assert len(caught.value.problems) == 2 + 4 + 3
+    assert len(caught.value.problems) == 2 + 5 + 5
 
 
 def test_missing_file_and_folder_are_unreadable(tmp_path):
@@ -139,7 +140,7 @@ def test_deep_nesting_is_a_syntax_problem(opening):
 
 def test_utf8_bom_is_accepted():
     base = loads(b"\xef\xbb\xbf" + MINI.read_bytes())
-    assert len(base.facts) == 3
+    assert len(base.facts) == len(load([MINI]).facts) == 5
 
 
 def test_empty_document_is_an_empty_base():

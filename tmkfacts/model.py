@@ -44,6 +44,18 @@ ENTITY_TYPES: dict[str, str] = {
     "event": "a conference, forum or week of events",
 }
 
+#: How TMK deals with an organization: the `relations` of a partner's entity.
+RELATIONS: dict[str, str] = {
+    "buyer": "buys TMK's products",
+    "contractor": "builds, modernizes or brings in technology for TMK under contract",
+    "research partner": "does research or technical services for or with TMK",
+    "negotiation partner": "has held talks with TMK on cooperation",
+    "joint-venture prospect": "has discussed setting up a joint venture with TMK",
+}
+
+#: Entity types that cannot be partners: TMK deals with organizations, not with these.
+NOT_ORGANIZATIONS: frozenset[str] = frozenset({"person", "country", "union", "event"})
+
 #: Scales a figure's value may be given in.
 SCALES: dict[str, int] = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 
@@ -161,6 +173,7 @@ class Entity:
     role: str | None = None
     organization: str | None = None
     description: str | None = None
+    relations: tuple[str, ...] = ()
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -22,6 +22,8 @@ from tmkfacts.model import (
     COUNTRIES,
     ENTITY_TYPES,
     KINDS,
+    NOT_ORGANIZATIONS,
+    RELATIONS,
     SCALES,
     Entity,
     Fact,
@@ -39,7 +41,8 @@ _TABLES = ("source", "entity", "fact")
 _FIELDS: dict[str, frozenset[str]] = {
     "source": frozenset("id title publisher url published notes".split()),
     "entity": frozenset(
-        "id name short_name aliases type country parent role organization description".split()
+        "id name short_name aliases type country parent role organization description "
+        "relations".split()
     ),
     "fact": frozenset(
         "id date date_note kind title text place entities materials figures sources tags".split()
@@ -439,6 +442,13 @@ def _entity(record: _Record) -> Entity:
             "'role' and 'organization' are for people (type = \"person\")",
         )
     description = record.optional_text("description")
+    relations = record.strings("relations")
+    for relation in relations:
+        if relation.strip() and relation not in RELATIONS:
+            hint = _did_you_mean(relation, RELATIONS) or f" (known: {', '.join(RELATIONS)})"
+            record.problem("relations", f"unknown relation '{relation}'{hint}")
+    if relations and entity_type in NOT_ORGANIZATIONS:
+        record.problem("relations", f"'relations' is for organizations, not a {entity_type}")
     return Entity(
         entity_id,
         name,
@@ -450,6 +460,7 @@ def _entity(record: _Record) -> Entity:
         role,
         organization,
         description,
+        relations,
         origin=record.origin,
     )
 
