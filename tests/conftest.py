@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,17 @@ def ok_line(base: FactBase, files: str | None = None) -> str:
         f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
         f"{len(base.facts)} facts checked in {files or ', '.join(base.files)}\n"
     )
+
+
+def assert_jq_reads(json_text: str | bytes) -> None:
+    """jq, where it is installed, reads the text as a non-empty array, as a script would."""
+    if shutil.which("jq") is None:
+        return
+    text = json_text.decode("utf-8") if isinstance(json_text, bytes) else json_text
+    done = subprocess.run(
+        ["jq", "-e", "length > 0"], input=text, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tmkfacts import FactBase, load
+from tmkfacts import FactBase, load, query
 
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "sources"
 
@@ -167,6 +167,41 @@ def test_partner_countries_and_parents(base):
     assert countries["chalieco"] == countries["chinalco"] == "CN"
     assert base.entity("chalieco").parent == "chinalco"
     assert base.entity("solvomet").parent == "ku-leuven"
+
+
+def test_partners_are_the_organizations_tmk_deals_with(base):
+    found = {p.entity.id: set(p.entity.relations) for p in query.partners(base)}
+    assert found == {
+        "vlcor-baltic": {"buyer"},
+        "chalieco": {"contractor"},
+        "solvomet": {"research partner"},
+        "ppp-hong-kong": {"negotiation partner", "joint-venture prospect"},
+        "energy-fuels": {"negotiation partner"},
+        "jogmec": {"negotiation partner"},
+        "saskatchewan-research-council": {"negotiation partner"},
+        "neo-materials": {"negotiation partner"},
+    }
+    joined = {m.body.id for m in query.memberships(base)}
+    for partner in query.partners(base):
+        assert partner.entity.id != "tmk"
+        assert partner.entity.type != "person"
+        assert partner.entity.id not in joined
+        assert partner.facts, f"{partner.entity.id}: no fact shows it dealing with TMK"
+
+
+def test_memberships_are_the_five_bodies_tmk_joined(base):
+    found = {m.body.id: str(m.fact.date) for m in query.memberships(base)}
+    assert found == {
+        "itia": "2025-03",
+        "ecga": "2025-04",
+        "reia": "2025",
+        "erma": "2025",
+        "cmi": "2025",
+    }
+    benefits = {m.body.id: [f.id for f in m.benefits] for m in query.memberships(base)}
+    assert benefits["erma"] == ["erma-membership-benefits"]
+    assert benefits["cmi"] == ["cmi-membership-benefits"]
+    assert benefits["reia"] == ["reia-membership-benefits"]
 
 
 # --- our own words ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The wheel carries the fact base: installed elsewhere, it finds its facts from any folder."""
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import pytest
 
 from tmkfacts import load
 
-from .conftest import ok_line
+from .conftest import assert_jq_reads, ok_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,8 +48,9 @@ def test_wheel_ships_the_fact_base_inside_the_package(wheel):
     assert shipped == (ROOT / "data" / "facts.toml").read_bytes()
 
 
-def test_installed_wheel_checks_its_facts_from_another_folder(wheel, tmp_path):
-    target = tmp_path / "site"
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("site")
     subprocess.run(
         [
             sys.executable,
@@ -64,17 +66,47 @@ def test_installed_wheel_checks_its_facts_from_another_folder(wheel, tmp_path):
         check=True,
         capture_output=True,
     )
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
+    return target
+
+
+def run_installed(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TMKFACTS_DATA"}
-    env["PYTHONPATH"] = str(target)  # the installed copy comes before the checkout
-    done = subprocess.run(
-        [sys.executable, "-m", "tmkfacts", "check"],
-        cwd=elsewhere,
+    env["PYTHONPATH"] = str(installed)  # the installed copy comes before the checkout
+    return subprocess.run(
+        [sys.executable, "-m", "tmkfacts", *args],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
+        encoding="utf-8",
         check=False,
     )
+
+
+def test_installed_wheel_checks_its_facts_from_another_folder(installed, tmp_path):
+    done = run_installed(installed, tmp_path, "check")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == ok_line(load(), str(target / "tmkfacts" / "data" / "facts.toml"))
+    assert done.stdout == ok_line(load(), str(installed / "tmkfacts" / "data" / "facts.toml"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "list",
+        "search rhenium",
+        "show first-metallic-rhenium-export",
+        "partners",
+        "memberships",
+        "timeline",
+        "summary",
+        "sources",
+    ],
+)
+def test_installed_wheel_answers_every_command_from_another_folder(installed, tmp_path, command):
+    table = run_installed(installed, tmp_path, *command.split())
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.strip()
+    as_json = run_installed(installed, tmp_path, *command.split(), "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)
+    assert_jq_reads(as_json.stdout)

@@ -1,26 +1,105 @@
-"""The tmkfacts command line: parse options, call the core, print, and map errors to exit codes.
+"""The tmkfacts command line: parse options, ask the core, print, and map errors to exit codes.
 
-Exit codes follow grep: 0 found (or clean), 1 nothing found (or problems found by `check`),
-2 a usage error or a fact file that cannot be read.
+Exit codes follow grep: 0 something found (or a clean check), 1 nothing found (or problems
+found by `check`), 2 a usage error or a fact file that cannot be read or is invalid. Errors are
+one line on stderr.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
-from tmkfacts import store
-from tmkfacts.errors import FactsError
+from tmkfacts import query, rows, store
+from tmkfacts.errors import FactsError, QueryError
+from tmkfacts.model import KINDS, RELATIONS, FactBase, PartialDate
+
+
+def _lazy(name: str) -> ModuleType:
+    """Import a module when first used: Rich takes ~45 ms to import and --json never needs it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from tmkfacts import render
+else:
+    render = _lazy("tmkfacts.render")
+
+T = TypeVar("T")
+
+
+class _Commands(TyperGroup):
+    """Runs a command and turns every error into one line on stderr and an exit code."""
+
+    def main(  # type: ignore[override]  # keeps TyperGroup's keyword arguments in **extra
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as error:  # a usage error: bad option, unknown command
+            context = getattr(error, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context is not None else ""
+            code = _fail(f"{error.format_message()}{hint}", error.exit_code)
+        except FactsError as error:
+            code = _fail(_facts_error_line(error), 2)
+        except QueryError as error:
+            code = _fail(str(error), 2)
+        except typer.Abort:
+            code = _fail("aborted", 130)
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Name an unknown command, and the one that was probably meant."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from tmkfacts.errors import did_you_mean
+
+            ctx.fail(f"no command '{name}'{did_you_mean(name, self.list_commands(ctx))}")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="tmkfacts",
-    no_args_is_help=True,
+    cls=_Commands,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+# --- options shared by the commands, declared once -------------------------------------------
+
+
+def _date(text: str) -> PartialDate:
+    try:
+        return PartialDate.parse(text.strip())
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
 
 DataOpt = Annotated[
     list[Path] | None,
@@ -32,15 +111,241 @@ DataOpt = Annotated[
         show_default=False,
     ),
 ]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print a JSON array, one object per row, instead of a table."),
+]
+KindOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kind",
+        metavar="KIND",
+        help=f"Only facts of this kind; repeat for any of several. Kinds: {', '.join(KINDS)}.",
+        show_default=False,
+    ),
+]
+EntityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--entity",
+        metavar="NAME",
+        help="Only facts about this entity, by id or any of its names (any case); "
+        "repeat for facts about all of several.",
+        show_default=False,
+    ),
+]
+MaterialOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--material",
+        metavar="MATERIAL",
+        help="Only facts about this material (rhenium, tungsten...); repeat for all of several.",
+        show_default=False,
+    ),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        metavar="TAG",
+        help="Only facts with this tag; repeat for all of several.",
+        show_default=False,
+    ),
+]
+SinceOpt = Annotated[
+    PartialDate | None,
+    typer.Option(
+        "--since",
+        metavar="DATE",
+        parser=_date,
+        help="Only facts that may fall on or after DATE: 2025, 2025-07 or 2025-07-14. "
+        "A fact dated only 2025 overlaps any range that touches 2025.",
+        show_default=False,
+    ),
+]
+UntilOpt = Annotated[
+    PartialDate | None,
+    typer.Option(
+        "--until",
+        metavar="DATE",
+        parser=_date,
+        help="Only facts that may fall on or before DATE: 2025, 2025-07 or 2025-07-14.",
+        show_default=False,
+    ),
+]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option("--limit", metavar="N", min=1, help="Show at most N facts.", show_default=False),
+]
+
+# --- commands -----------------------------------------------------------------------------------
 
 
-@app.callback()
-def _main() -> None:
+@app.callback(invoke_without_command=True)
+def _main(context: typer.Context) -> None:
     """Sourced, dated facts about the Uzbekistan Technological Metals Complex (TMK)."""
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
+
+
+@app.command("list")
+def list_(
+    *,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    kind: KindOpt = None,
+    entity: EntityOpt = None,
+    material: MaterialOpt = None,
+    tag: TagOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """List facts, newest first."""
+    base, where = (
+        _base(data),
+        _filter(
+            kinds=kind, entities=entity, materials=material, tags=tag, since=since, until=until
+        ),
+    )
+    facts = query.list_facts(base, where, limit)
+    _emit(
+        facts,
+        as_json,
+        partial(rows.fact, base),
+        lambda: render.fact_table(facts),
+        _miss(base, where),
+    )
 
 
 @app.command()
-def check(data: DataOpt = None) -> None:
+def search(
+    words: Annotated[list[str], typer.Argument(metavar="QUERY...", show_default=False)],
+    *,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    kind: KindOpt = None,
+    entity: EntityOpt = None,
+    material: MaterialOpt = None,
+    tag: TagOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: LimitOpt = None,
+) -> None:
+    """Find facts containing every word of QUERY, best match first.
+
+    A word matches the start of a word in a fact's title, text or place, its entities' names,
+    or its materials and tags, in any case: 'export' finds 'exports'.
+    """
+    base, where = (
+        _base(data),
+        _filter(
+            kinds=kind, entities=entity, materials=material, tags=tag, since=since, until=until
+        ),
+    )
+    hits = query.search(base, " ".join(words), where, limit)
+    _emit(
+        hits, as_json, partial(rows.hit, base), lambda: render.hit_table(hits), _miss(base, where)
+    )
+
+
+@app.command()
+def show(
+    fact_id: Annotated[str, typer.Argument(metavar="ID", show_default=False)],
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one fact in full: its date and how it is known, entities, figures and sources."""
+    base = _base(data)
+    found = [fact] if (fact := query.find_fact(base, fact_id)) else []
+    _emit(
+        found,
+        as_json,
+        partial(rows.fact, base),
+        lambda: render.fact_panel(base, found[0]),
+        lambda: _no_fact(base, fact_id),
+    )
+
+
+@app.command()
+def partners(
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    relation: Annotated[
+        str | None,
+        typer.Option(
+            "--relation",
+            metavar="RELATION",
+            help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """List the organizations TMK deals with: buyers, contractors, research partners and more."""
+    found = query.partners(_base(data), relation)
+    _emit(found, as_json, rows.partner, lambda: render.partner_table(found), lambda: "no partners")
+
+
+@app.command()
+def memberships(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """List the associations and alliances TMK joined, and what each is expected to give."""
+    found = query.memberships(_base(data))
+    _emit(
+        found,
+        as_json,
+        rows.membership,
+        lambda: render.membership_table(found),
+        lambda: "no memberships",
+    )
+
+
+@app.command()
+def timeline(
+    *,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    kind: KindOpt = None,
+    entity: EntityOpt = None,
+    material: MaterialOpt = None,
+    tag: TagOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """Show facts on a time line, oldest first, by year and month."""
+    base, where = (
+        _base(data),
+        _filter(
+            kinds=kind, entities=entity, materials=material, tags=tag, since=since, until=until
+        ),
+    )
+    facts = query.oldest_first(query.select(base, where))
+    _emit(
+        facts,
+        as_json,
+        partial(rows.fact, base),
+        lambda: render.timeline_table(facts),
+        _miss(base, where),
+    )
+
+
+@app.command()
+def summary(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the fact base at a glance: counts, exports, partners, memberships, latest facts."""
+    base = _base(data)
+    found = query.summarize(base)
+    sections = rows.summary(found) if base.facts else []
+    _emit(sections, as_json, dict, lambda: render.summary_view(found), lambda: "no facts")
+
+
+@app.command()
+def sources(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """List the sources, each with the number of facts it supports."""
+    found = query.source_uses(_base(data))
+    _emit(found, as_json, rows.source_use, lambda: render.source_table(found), lambda: "no sources")
+
+
+@app.command()
+def check(data: DataOpt = None, as_json: JsonOpt = False) -> None:
     """Validate fact files and list every problem, one per line: FILE:LINE: ID: MESSAGE.
 
     Exits 0 when clean, 1 when problems were found, 2 when a file cannot be read.
@@ -49,20 +354,64 @@ def check(data: DataOpt = None) -> None:
         base = store.load(_data_paths(data))
     except FactsError as error:
         if error.unreadable:
+            raise
+        if as_json:
+            typer.echo(rows.dumps(rows.problem(problem) for problem in error.problems))
+        else:
             for problem in error.problems:
-                if problem.category == "io":
-                    typer.echo(f"tmkfacts: error: {problem}", err=True)
-            raise typer.Exit(2) from None
-        for problem in error.problems:
-            typer.echo(str(problem))
+                typer.echo(str(problem))
         count = len(error.problems)
         typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(rows.dumps([]))
+        return
     files = ", ".join(base.files)
     typer.echo(
         f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
         f"{len(base.facts)} facts checked in {files}"
     )
+
+
+# --- the one place output is written -----------------------------------------------------------
+
+
+def _emit(
+    items: Sequence[T],
+    as_json: bool,
+    row: Callable[[T], rows.Row],
+    view: Callable[[], RenderableType],
+    miss: Callable[[], str],
+) -> None:
+    """Print items as a JSON array or as a table; exit 1, saying why, when there are none."""
+    if as_json:
+        typer.echo(rows.dumps(row(item) for item in items))
+    elif items:
+        from rich.console import Console
+
+        Console(highlight=False).print(view())
+    if not items:
+        typer.echo(f"tmkfacts: {miss()}", err=True)
+        raise typer.Exit(1)
+
+
+def _fail(message: str, code: int) -> int:
+    typer.echo(f"tmkfacts: error: {' '.join(message.split())}", err=True)
+    return code
+
+
+def _facts_error_line(error: FactsError) -> str:
+    if error.unreadable:
+        return str(next(p for p in error.problems if p.category == "io"))
+    more = len(error.problems) - 1
+    line = str(error.problems[0])
+    if more:
+        line += f" (and {more} more; 'tmkfacts check' lists them all)"
+    return line
+
+
+def _base(data: list[Path] | None) -> FactBase:
+    return store.load(_data_paths(data))
 
 
 def _data_paths(data: list[Path] | None) -> list[Path] | None:
@@ -73,6 +422,36 @@ def _data_paths(data: list[Path] | None) -> list[Path] | None:
         Path(part) for part in os.environ.get("TMKFACTS_DATA", "").split(os.pathsep) if part
     ]
     return from_env or None
+
+
+def _filter(
+    *,
+    kinds: list[str] | None,
+    entities: list[str] | None,
+    materials: list[str] | None,
+    tags: list[str] | None,
+    since: PartialDate | None,
+    until: PartialDate | None,
+) -> query.Filter:
+    return query.Filter(
+        tuple(kinds or ()),
+        tuple(entities or ()),
+        tuple(materials or ()),
+        tuple(tags or ()),
+        since,
+        until,
+    )
+
+
+def _miss(base: FactBase, where: query.Filter) -> Callable[[], str]:
+    return lambda: query.explain_miss(base, where) or "no facts match"
+
+
+def _no_fact(base: FactBase, fact_id: str) -> str:
+    close = query.closest_fact_ids(base, fact_id)
+    if close:
+        return f"no fact '{fact_id}'; did you mean {' or '.join(close)}?"
+    return f"no fact '{fact_id}'; 'tmkfacts list' shows every id"
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
-"""The one error type of tmkfacts, and the problems it carries."""
+"""The errors of tmkfacts: invalid fact files and questions that cannot be asked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,3 +49,18 @@ class FactsError(Exception):
         first = str(self.problems[0])
         more = len(self.problems) - 1
         return f"{first} (and {more} more)" if more else first
+
+
+class QueryError(ValueError):
+    """A question that cannot be asked: an unknown kind, an empty search, --since after --until."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint such as " (did you mean 'export'?)" naming the choice closest to word, or ""."""
+    import difflib  # only on the error path, to keep start-up lean
+
+    candidates = list(choices)
+    # A slug cut short ('vlcor' for 'vlcor-baltic') is as likely a slip as a misspelling.
+    close = [c for c in candidates if c.startswith(f"{word}-")]
+    close = close or difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

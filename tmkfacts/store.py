@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import tomli
 
-from tmkfacts.errors import FactsError, Problem
+from tmkfacts.errors import FactsError, Problem, did_you_mean
 from tmkfacts.model import (
     COUNTRIES,
     ENTITY_TYPES,
@@ -235,7 +235,7 @@ def _parse(name: str, data: bytes) -> _ParsedFile:
     spans, top_level = _locate(text)
     for key, value in document.items():
         if key not in _TABLES:
-            hint = _did_you_mean(key, _TABLES)
+            hint = did_you_mean(key, _TABLES)
             message = (
                 f"unknown table '{key}'; a fact file has [[source]], [[entity]] and [[fact]]{hint}"
             )
@@ -304,7 +304,7 @@ class _Record:
         allowed = _FIELDS[self.table]
         for key in self.raw:
             if key not in allowed:
-                self.problem(key, f"unknown key '{key}'{_did_you_mean(key, allowed)}")
+                self.problem(key, f"unknown key '{key}'{did_you_mean(key, allowed)}")
 
     def _get(self, key: str, required: bool) -> object | None:
         value = self.raw.get(key)
@@ -329,7 +329,7 @@ class _Record:
     def choice(self, key: str, choices: Mapping[str, object]) -> str:
         value = self.text(key, required=True)
         if value.strip() and value not in choices:
-            hint = _did_you_mean(value, choices) or f" (known: {', '.join(choices)})"
+            hint = did_you_mean(value, choices) or f" (known: {', '.join(choices)})"
             self.problem(key, f"unknown {key} '{value}'{hint}")
         return value
 
@@ -445,7 +445,7 @@ def _entity(record: _Record) -> Entity:
     relations = record.strings("relations")
     for relation in relations:
         if relation.strip() and relation not in RELATIONS:
-            hint = _did_you_mean(relation, RELATIONS) or f" (known: {', '.join(RELATIONS)})"
+            hint = did_you_mean(relation, RELATIONS) or f" (known: {', '.join(RELATIONS)})"
             record.problem("relations", f"unknown relation '{relation}'{hint}")
     if relations and entity_type in NOT_ORGANIZATIONS:
         record.problem("relations", f"'relations' is for organizations, not a {entity_type}")
@@ -542,7 +542,7 @@ def _assemble(parsed: list[_ParsedFile], problems: list[Problem]) -> FactBase:
     for one in parsed:
         for ref in one.refs:
             if ref.target not in known[ref.table]:
-                hint = _did_you_mean(ref.target, known[ref.table])
+                hint = did_you_mean(ref.target, known[ref.table])
                 message = f"'{ref.key}' names unknown {ref.table} '{ref.target}'{hint}"
                 problems.append(
                     Problem(ref.file, ref.line, message, ref.record, category="reference")
@@ -579,16 +579,6 @@ def _parent_cycles(parent_refs: list[_Ref]) -> list[Problem]:
             )
             problems.append(Problem(ref.file, ref.line, message, ref.record, category="reference"))
     return problems
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    import difflib  # only on the error path, to keep start-up lean
-
-    candidates = list(choices)
-    # A slug cut short ('vlcor' for 'vlcor-baltic') is as likely a slip as a misspelling.
-    close = [c for c in candidates if c.startswith(f"{word}-")]
-    close = close or difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 _TOML_TYPES = {

@@ -1,0 +1,338 @@
+"""The lookup commands through Typer's CliRunner, on the small test base, and one real process."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tmkfacts import load, rows
+from tmkfacts import query as q
+from tmkfacts.cli import app
+
+from .conftest import INVALID, MINI, assert_jq_reads
+
+runner = CliRunner()
+MINI_BASE = load([MINI])
+
+# Each command, the words that call it on the test base, and a line its table must hold.
+COMMANDS = {
+    "list": (["list"], "Acme exports rhenium for the first time"),
+    "search": (["search", "acme", "guild"], "Acme joins the Metals Guild"),
+    "show": (["show", "first-export"], "Reported on 14 July 2025."),
+    "partners": (["partners"], "Buyer OU"),
+    "memberships": (["memberships"], "Metals Guild"),
+    "timeline": (["timeline"], "Jun 3"),
+    "summary": (["summary"], "Facts by kind"),
+    "sources": (["sources"], "Example Wire"),
+}
+
+
+def run(*args, env=None):
+    return runner.invoke(app, [*args, "--data", str(MINI)], env=env)
+
+
+def json_of(result):
+    assert result.stdout.endswith("\n")
+    return json.loads(result.stdout)
+
+
+def ids(result):
+    return [row["id"] for row in json_of(result)]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_draws_a_table(name):
+    args, expected = COMMANDS[name]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert expected in result.stdout
+    assert result.stderr == ""
+    assert "\x1b" not in result.stdout  # not a terminal: no colour codes
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_prints_a_bare_json_array(name):
+    args, _ = COMMANDS[name]
+    result = run(*args, "--json", env={"FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert "\x1b" not in result.stdout
+    data = json_of(result)
+    assert isinstance(data, list)
+    assert data
+    assert all(isinstance(row, dict) for row in data)
+
+
+def test_json_is_exactly_the_rows_of_the_core():
+    assert json_of(run("list", "--json")) == [
+        rows.fact(MINI_BASE, fact) for fact in q.list_facts(MINI_BASE)
+    ]
+    assert json_of(run("partners", "--json")) == [
+        rows.partner(partner) for partner in q.partners(MINI_BASE)
+    ]
+    assert json_of(run("summary", "--json")) == rows.summary(q.summarize(MINI_BASE))
+
+
+def test_json_keeps_text_exact_and_unescaped():
+    (benefits,) = [row for row in json_of(run("list", "--json")) if row["id"] == "guild-benefits"]
+    assert benefits["text"] == "Access to [bold]markets[/bold] and grants."
+    founded = json_of(run("show", "founded", "--json"))[0]
+    assert founded["text"] == "Acme was set up\nin June 2024."
+    assert founded["date"] == "2024-06-03"
+
+
+def test_list_is_newest_first_and_limited():
+    assert ids(run("list", "--json")) == [f.id for f in q.list_facts(MINI_BASE)]
+    assert ids(run("list", "--json", "--limit", "2")) == ["first-export", "guild-membership"]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--kind", "export", "--kind", "Founding"], ["first-export", "founded"]),
+        (["--entity", "AMC", "--entity", "buyer ou"], ["first-export"]),
+        (["--entity", "jane-doe"], ["director-quote"]),
+        (["--material", "rhenium"], ["first-export"]),
+        (["--tag", "quote"], ["director-quote"]),
+        (["--since", "2025-07"], ["first-export", "director-quote", "guild-benefits"]),
+        (["--until", "2024"], ["founded"]),
+        (
+            ["--since", "2025-03", "--until", "2025-03-31"],
+            ["guild-membership", "director-quote", "guild-benefits"],
+        ),
+    ],
+)
+def test_list_filters(options, expected):
+    assert ids(run("list", "--json", *options)) == expected
+
+
+def test_timeline_is_oldest_first_and_takes_the_same_filters():
+    assert ids(run("timeline", "--json")) == [f.id for f in q.oldest_first(MINI_BASE.facts)]
+    assert ids(run("timeline", "--json", "--since", "2025-04")) == [
+        "director-quote",
+        "guild-benefits",
+        "first-export",
+    ]
+    assert ids(run("timeline", "--json", "--kind", "membership")) == ["guild-membership"]
+
+
+def test_search_ranks_and_reports_what_matched():
+    found = json_of(run("search", "Guild", "--json"))
+    assert [row["id"] for row in found] == ["guild-membership", "guild-benefits"]
+    assert found[0]["score"] > found[1]["score"]
+    assert found[0]["matched"] == ["guild"]
+
+
+def test_search_words_may_come_in_one_argument_or_several():
+    assert ids(run("search", "acme buyer", "--json")) == ids(
+        run("search", "acme", "buyer", "--json")
+    )
+
+
+def test_search_takes_the_list_filters():
+    assert ids(run("search", "acme", "--json", "--kind", "founding")) == ["founded"]
+    best = q.search(MINI_BASE, "acme")[0].fact.id
+    assert ids(run("search", "acme", "--json", "--limit", "1")) == [best]
+
+
+def test_partners_filter_by_relation():
+    assert ids(run("partners", "--json", "--relation", "buyers")) == ["buyer"]
+    result = run("partners", "--json", "--relation", "contractor")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "[]\n",
+        "tmkfacts: no partners\n",
+    )
+
+
+def test_show_prints_a_fact_in_full():
+    result = run("show", "FIRST-EXPORT")
+    assert result.exit_code == 0
+    for expected in (
+        "2025-07 (month only)",
+        "Buyer OU (company; EE; buyer)",
+        "export value: 21.3 million USD for 2025-H1, +118%",
+        "Example Wire, 2025-07-14",
+        "https://example.org/wire",
+    ):
+        assert expected in result.stdout
+
+
+# --- nothing found: exit 1 ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["list", "--tag", "quote", "--kind", "export"], "no facts match"),
+        (["list", "--entity", "byer"], "no entity 'byer' (did you mean 'buyer'?)"),
+        (["list", "--material", "gold"], "no fact has the material 'gold'"),
+        (["search", "nothing-like-this"], "no facts match"),
+        (["timeline", "--since", "2030"], "no facts match"),
+        (["show", "first-exprot"], "no fact 'first-exprot'; did you mean first-export?"),
+        (["show", "zebra"], "no fact 'zebra'; 'tmkfacts list' shows every id"),
+    ],
+)
+def test_nothing_found_exits_1_with_a_reason(args, message):
+    table = run(*args)
+    assert (table.exit_code, table.stdout, table.stderr) == (1, "", f"tmkfacts: {message}\n")
+    as_json = run(*args, "--json")
+    assert (as_json.exit_code, as_json.stdout, as_json.stderr) == (1, "[]\n", table.stderr)
+
+
+def test_an_empty_base_has_nothing_to_summarize(tmp_path):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing yet\n", encoding="utf-8")
+    for command in ("list", "summary", "sources", "partners", "memberships", "timeline"):
+        result = runner.invoke(app, [command, "--data", str(empty), "--json"])
+        assert (result.exit_code, result.stdout) == (1, "[]\n"), command
+
+
+# --- errors: exit 2, one line on stderr ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nonsense"], "no command 'nonsense' (see 'tmkfacts --help')"),
+        (["serch", "x"], "no command 'serch' (did you mean 'search'?) (see 'tmkfacts --help')"),
+        (["list", "--bogus"], "No such option: --bogus (see 'tmkfacts list --help')"),
+        (["list", "--kind", "exprot"], "unknown kind 'exprot' (did you mean 'export'?)"),
+        (
+            ["list", "--since", "2025-13"],
+            (
+                "Invalid value for '--since': '2025-13' has no month 13; months run from 01 to 12 "
+                "(see 'tmkfacts list --help')"
+            ),
+        ),
+        (
+            ["timeline", "--until", "July"],
+            (
+                "Invalid value for '--until': 'July' is not a date of the form YYYY, YYYY-MM or "
+                "YYYY-MM-DD (see 'tmkfacts timeline --help')"
+            ),
+        ),
+        (
+            ["list", "--since", "2026", "--until", "2025"],
+            "--since 2026 is after --until 2025; nothing can match",
+        ),
+        (
+            ["list", "--limit", "0"],
+            "Invalid value for '--limit': 0 is not in the range x>=1. (see 'tmkfacts list --help')",
+        ),
+        (["search", " "], "give at least one word to search for"),
+        (["search"], "Missing argument 'QUERY...'. (see 'tmkfacts search --help')"),
+        (["show"], "Missing argument 'ID'. (see 'tmkfacts show --help')"),
+        (
+            ["partners", "--relation", "friend"],
+            (
+                "unknown relation 'friend' (known: buyer, contractor, research partner, "
+                "negotiation partner, joint-venture prospect)"
+            ),
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args, message):
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"tmkfacts: error: {message}\n"
+
+
+@pytest.mark.parametrize("command", [args for args, _ in COMMANDS.values()], ids=sorted(COMMANDS))
+def test_an_unreadable_fact_file_exits_2_for_every_command(command, tmp_path):
+    missing = tmp_path / "missing.toml"
+    result = runner.invoke(app, [*command, "--json", "--data", str(missing)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"tmkfacts: error: {missing}: no such file\n"
+
+
+def test_an_invalid_fact_file_exits_2_and_points_to_check(monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = runner.invoke(app, ["list", "--data", "unknown-kind.toml"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "tmkfacts: error: unknown-kind.toml:16: unknown-kind: unknown kind 'exprot' "
+        "(did you mean 'export'?) (and 1 more; 'tmkfacts check' lists them all)\n"
+    )
+
+
+def test_the_environment_variable_chooses_the_files_for_every_command(monkeypatch):
+    monkeypatch.setenv("TMKFACTS_DATA", str(MINI))
+    result = runner.invoke(app, ["partners", "--json"])
+    assert [row["id"] for row in json.loads(result.stdout)] == ["buyer"]
+
+
+def test_no_command_shows_help():
+    result = runner.invoke(app, [])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+def test_check_reports_problems_as_json(monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = runner.invoke(app, ["check", "--json", "--data", "unknown-kind.toml"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)[0] == {
+        "file": "unknown-kind.toml",
+        "line": 16,
+        "column": None,
+        "record": "unknown-kind",
+        "message": "unknown kind 'exprot' (did you mean 'export'?)",
+    }
+    clean = run("check", "--json")
+    assert (clean.exit_code, clean.stdout) == (0, "[]\n")
+
+
+# --- the installed console script, in a real process --------------------------------------------
+
+
+def _script() -> list[str]:
+    installed = shutil.which("tmkfacts", path=str(Path(sys.executable).parent))
+    return [installed] if installed else [sys.executable, "-m", "tmkfacts"]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in {"TMKFACTS_DATA", "COLUMNS"}}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_installed_script_answers_as_json_and_as_a_table(name, tmp_path):
+    args = [*COMMANDS[name][0], "--data", str(MINI)]
+    done = subprocess.run(
+        [*_script(), *args, "--json"], cwd=tmp_path, capture_output=True, env=_env(), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    assert json.loads(done.stdout.decode("utf-8"))
+    assert_jq_reads(done.stdout)
+    table = subprocess.run(
+        [*_script(), *args], cwd=tmp_path, capture_output=True, text=True, env=_env(), check=False
+    )
+    assert table.returncode == 0, table.stderr
+    assert COMMANDS[name][1] in table.stdout
+
+
+def test_installed_script_exit_codes(tmp_path):
+    def code(*args: str) -> tuple[int, str]:
+        done = subprocess.run(
+            [*_script(), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            check=False,
+        )
+        return done.returncode, done.stderr
+
+    assert code("search", "rhenium") == (0, "")
+    assert code("search", "nothing-like-this") == (1, "tmkfacts: no facts match\n")
+    returncode, stderr = code("list", "--kind", "exprot")
+    assert returncode == 2
+    assert stderr == "tmkfacts: error: unknown kind 'exprot' (did you mean 'export'?)\n"

@@ -1,0 +1,307 @@
+"""The core's questions, on the small test base: filters, search, partners, summaries."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tmkfacts import FactBase, PartialDate, load
+from tmkfacts import query as q
+from tmkfacts.errors import QueryError
+
+from .conftest import MINI
+
+# mini.toml's facts and dates: first-export 2025-07, founded 2024-06-03, director-quote 2025,
+# guild-membership 2025-03, guild-benefits 2025.
+
+
+@pytest.fixture(scope="module")
+def mini() -> FactBase:
+    return load([MINI])
+
+
+def ids(facts):
+    return [fact.id for fact in facts]
+
+
+def test_newest_first_puts_a_bare_year_after_the_months_of_that_year(mini):
+    assert ids(q.list_facts(mini)) == [
+        "first-export",
+        "guild-membership",
+        "director-quote",
+        "guild-benefits",
+        "founded",
+    ]
+    assert ids(q.oldest_first(mini.facts)) == [
+        "founded",
+        "director-quote",
+        "guild-benefits",
+        "guild-membership",
+        "first-export",
+    ]
+
+
+def test_limit_keeps_the_newest(mini):
+    assert ids(q.list_facts(mini, limit=2)) == ["first-export", "guild-membership"]
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        # a fact dated 2025 may fall in any part of 2025, so it overlaps every range touching it
+        ("2025-07", None, {"first-export", "director-quote", "guild-benefits"}),
+        ("2025-07-31", None, {"first-export", "director-quote", "guild-benefits"}),
+        ("2025-08", None, {"director-quote", "guild-benefits"}),
+        (None, "2025-03", {"founded", "director-quote", "guild-benefits", "guild-membership"}),
+        (None, "2024", {"founded"}),
+        ("2024-06-03", "2024-06-03", {"founded"}),
+        ("2024-06-04", "2024-12", set()),
+        ("2026", None, set()),
+        ("2025", "2025", {"first-export", "director-quote", "guild-benefits", "guild-membership"}),
+    ],
+)
+def test_since_and_until_keep_facts_whose_date_overlaps_the_range(mini, since, until, expected):
+    where = q.Filter(
+        since=PartialDate.parse(since) if since else None,
+        until=PartialDate.parse(until) if until else None,
+    )
+    assert set(ids(q.select(mini, where))) == expected
+
+
+def test_since_after_until_is_an_error(mini):
+    where = q.Filter(since=PartialDate(2026), until=PartialDate(2025, 12))
+    with pytest.raises(QueryError, match="--since 2026 is after --until 2025-12"):
+        q.select(mini, where)
+
+
+def test_kinds_match_any_of_them_in_any_case(mini):
+    where = q.Filter(kinds=("EXPORT", "founding"))
+    assert ids(q.select(mini, where)) == ["first-export", "founded"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("exprot", "unknown kind 'exprot' (did you mean 'export'?)"),
+        ("deal", "unknown kind 'deal' (known: export, agreement, "),
+    ],
+)
+def test_an_unknown_kind_is_an_error_with_a_hint(mini, kind, message):
+    with pytest.raises(QueryError) as caught:
+        q.select(mini, q.Filter(kinds=(kind,)))
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    "name", ["tmk", "TMK", "Acme Metals Complex", "amc", "acme", " Acme  Metals "]
+)
+def test_an_entity_is_found_by_id_or_any_name_in_any_case(mini, name):
+    assert q.entity_ids(mini, name) == {"tmk"}
+
+
+def test_entity_filters_must_all_hold(mini):
+    assert ids(q.select(mini, q.Filter(entities=("acme",)))) == [
+        "first-export",
+        "founded",
+        "director-quote",
+        "guild-membership",
+        "guild-benefits",
+    ]
+    assert ids(q.select(mini, q.Filter(entities=("acme", "Buyer OU")))) == ["first-export"]
+
+
+def test_materials_and_tags_are_compared_as_slugs(mini):
+    assert ids(q.select(mini, q.Filter(materials=("Rhenium",)))) == ["first-export"]
+    assert ids(q.select(mini, q.Filter(tags=("First Export",)))) == ["first-export"]
+    assert ids(q.select(mini, q.Filter(tags=("first_export", "quote")))) == []
+
+
+def test_a_miss_is_explained_when_a_value_is_unknown(mini):
+    assert q.explain_miss(mini, q.Filter(entities=("buyr",))) == (
+        "no entity 'buyr' (did you mean 'buyer'?)"
+    )
+    assert q.explain_miss(mini, q.Filter(materials=("rhenum",))) == (
+        "no fact has the material 'rhenum' (did you mean 'rhenium'?)"
+    )
+    assert q.explain_miss(mini, q.Filter(tags=("zzz",))) == "no fact has the tag 'zzz'"
+    # known values that simply do not meet together: nothing to explain
+    assert q.explain_miss(mini, q.Filter(tags=("quote", "grants"))) is None
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def test_search_needs_every_word(mini):
+    assert ids(h.fact for h in q.search(mini, "rhenium buyer")) == ["first-export"]
+    assert q.search(mini, "rhenium tashkent") == []
+
+
+def test_search_matches_the_start_of_words_in_any_case(mini):
+    assert ids(h.fact for h in q.search(mini, "EXPORT")) == ["first-export"]  # 'exports'
+    assert ids(h.fact for h in q.search(mini, "ship")) == ["first-export"]  # 'shipped'
+    assert q.search(mini, "hipped") == []  # not inside a word
+
+
+def test_search_looks_in_names_aliases_materials_tags_and_place(mini):
+    assert "first-export" in ids(h.fact for h in q.search(mini, "AMC"))  # a short name
+    assert ids(h.fact for h in q.search(mini, "holding")) == []  # a parent is not named
+    assert ids(h.fact for h in q.search(mini, "grants")) == ["guild-benefits"]
+    assert ids(h.fact for h in q.search(mini, "first-export")) == ["first-export"]
+    assert ids(h.fact for h in q.search(mini, "tashkent")) == ["founded"]
+    assert ids(h.fact for h in q.search(mini, "tungsten")) == ["guild-membership"]
+
+
+def test_search_ranks_a_title_match_above_a_text_match(mini):
+    hits = q.search(mini, "guild")
+    assert ids(h.fact for h in hits) == ["guild-membership", "guild-benefits"]
+    # both name the Guild in their title and entities; only the membership also in its text
+    assert hits[0].score > hits[1].score
+    speaks = q.search(mini, "jane")
+    assert ids(h.fact for h in speaks) == ["director-quote"]
+    assert speaks[0].matched == ("jane",)
+
+
+def test_search_applies_the_filter_and_the_limit(mini):
+    where = q.Filter(kinds=("benefit",))
+    assert ids(h.fact for h in q.search(mini, "acme", where)) == ["guild-benefits"]
+    assert len(q.search(mini, "acme", limit=2)) == 2
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t\n"])
+def test_a_search_without_words_is_an_error(mini, query):
+    with pytest.raises(QueryError, match="at least one word"):
+        q.search(mini, query)
+
+
+@pytest.mark.parametrize("query", ["[italic]", "(", "*", ".*", "\\", "a|b", "$21.3", "[link=x]"])
+def test_regex_and_markup_characters_are_searched_as_text(mini, query):
+    assert q.search(mini, query) == []
+
+
+def test_markup_in_a_fact_is_found_as_written(mini):
+    assert ids(h.fact for h in q.search(mini, "[bold]markets[/bold]")) == ["guild-benefits"]
+
+
+@given(st.text(max_size=60))
+def test_search_never_fails_on_any_text(text):
+    base = load([MINI])
+    if not text.split():
+        with pytest.raises(QueryError):
+            q.search(base, text)
+    else:
+        for hit in q.search(base, text):
+            assert hit.matched == tuple(dict.fromkeys(text.casefold().split()))
+
+
+def test_term_pattern_finds_whole_words_starting_with_a_term():
+    pattern = q.term_pattern(["export", "rhen"])
+    assert [m.group() for m in pattern.finditer("Exports of RHENIUM, re-exported")] == [
+        "Exports",
+        "RHENIUM",
+        "exported",
+    ]
+
+
+# --- one fact -----------------------------------------------------------------------------------
+
+
+def test_a_fact_is_found_by_id_in_any_case(mini):
+    found = q.find_fact(mini, " First-Export ")
+    assert found is not None
+    assert found.id == "first-export"
+    assert q.find_fact(mini, "nope") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("first-exprot", ["first-export"]),
+        ("export", ["first-export"]),
+        ("guild", ["guild-membership", "guild-benefits"]),
+        ("quote-director", ["director-quote"]),
+        ("zebra", []),
+        ("---", []),
+    ],
+)
+def test_closest_fact_ids_allow_for_slips_and_missing_words(mini, typed, expected):
+    assert q.closest_fact_ids(mini, typed) == expected
+
+
+# --- partners, memberships, sources, summary ----------------------------------------------------
+
+
+def test_partners_are_organizations_with_relations_and_their_facts_with_tmk(mini):
+    (buyer,) = q.partners(mini)
+    assert buyer.entity.id == "buyer"
+    assert ids(buyer.facts) == ["first-export"]
+    assert buyer.first_date == buyer.last_date == PartialDate(2025, 7)
+    assert buyer.parent is not None
+    assert buyer.parent.id == "holding"
+
+
+@pytest.mark.parametrize("relation", ["buyer", "Buyers", "BUYER"])
+def test_partners_filter_by_relation_in_any_form(mini, relation):
+    assert [p.entity.id for p in q.partners(mini, relation)] == ["buyer"]
+
+
+def test_partners_with_another_relation_are_none(mini):
+    assert q.partners(mini, "joint venture prospect") == []
+
+
+def test_an_unknown_relation_is_an_error(mini):
+    with pytest.raises(QueryError, match=r"unknown relation 'byer' \(did you mean 'buyer'\?\)"):
+        q.partners(mini, "byer")
+
+
+def test_first_and_last_dates_span_every_fact_of_a_partner():
+    base = load([MINI])
+    later = FactBase(
+        base.sources,
+        base.entities,
+        (*base.facts, _fact("resale", PartialDate(2026), ("buyer", "tmk"))),
+    )
+    (buyer,) = q.partners(later)
+    assert buyer.first_date == PartialDate(2025, 7)
+    assert buyer.last_date == PartialDate(2026)
+
+
+def _fact(fact_id, date, entities):
+    from tmkfacts.model import Fact
+
+    return Fact(fact_id, date, "export", "T", "T.", entities, ("blog-2025",))
+
+
+def test_memberships_come_from_membership_facts_with_their_benefits(mini):
+    (guild,) = q.memberships(mini)
+    assert guild.body.id == "guild"
+    assert guild.fact.id == "guild-membership"
+    assert ids(guild.benefits) == ["guild-benefits"]
+
+
+def test_each_source_counts_the_facts_that_cite_it(mini):
+    assert [(u.source.id, ids(u.facts)) for u in q.source_uses(mini)] == [
+        ("wire-2025-07-14", ["first-export", "director-quote"]),
+        ("blog-2025", ["founded", "director-quote", "guild-membership", "guild-benefits"]),
+    ]
+
+
+def test_summary_counts_kinds_years_exports_partners_and_memberships(mini):
+    summary = q.summarize(mini, latest=2)
+    assert dict(summary.by_kind) == {
+        "export": 1,
+        "founding": 1,
+        "statement": 1,
+        "membership": 1,
+        "benefit": 1,
+    }
+    assert summary.by_year == ((2024, 1), (2025, 4))
+    ((export, figure),) = summary.exports
+    assert export.id == "first-export"
+    assert figure is not None
+    assert figure.value == 21.3
+    assert [(c, [p.entity.id for p in ps]) for c, ps in summary.partners_by_country] == [
+        ("EE", ["buyer"])
+    ]
+    assert [(y, [m.body.id for m in ms]) for y, ms in summary.memberships_by_year] == [
+        (2025, ["guild"])
+    ]
+    assert ids(summary.latest) == ["first-export", "guild-membership"]

@@ -1,0 +1,374 @@
+"""Questions asked of a fact base: filters, search, partners, memberships, timelines, summaries.
+
+Pure functions over a FactBase: nothing here reads files, prints, or imports Typer or Rich.
+Facts are ordered by `date_key`, so a date known only to its year sorts before the months of
+that year, and facts of equal date keep the order of the fact files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tmkfacts.errors import QueryError, did_you_mean
+from tmkfacts.model import KINDS, RELATIONS, Entity, Fact, FactBase, Figure, PartialDate, Source
+
+#: The company the fact base is about; partners and memberships are its own.
+SUBJECT = "tmk"
+
+#: Entity types that TMK can join as a member.
+MEMBERSHIP_BODIES = frozenset({"association", "alliance", "institute", "network"})
+
+#: How much a search word counts where it is found: headlines and names weigh most.
+_WEIGHTS = {"title": 3.0, "names": 2.0, "topics": 2.0, "text": 1.0}
+
+
+def date_key(date: PartialDate) -> tuple[int, int, int]:
+    """Sort key of a partial date: a year alone comes before the months of that year."""
+    return (date.year, date.month or 0, date.day or 0)
+
+
+def newest_first(facts: Iterable[Fact]) -> list[Fact]:
+    """The facts from newest to oldest; facts of equal date keep their order."""
+    return sorted(facts, key=lambda fact: date_key(fact.date), reverse=True)
+
+
+def oldest_first(facts: Iterable[Fact]) -> list[Fact]:
+    """The facts from oldest to newest; facts of equal date keep their order."""
+    return sorted(facts, key=lambda fact: date_key(fact.date))
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Which facts to keep. A fact must meet every condition given.
+
+    `kinds` keeps facts of any of the kinds; `entities`, `materials` and `tags` keep facts that
+    have each of them (an entity by id or by any of its names, case-insensitively). `since` and
+    `until` keep facts whose date may fall in the range: a fact dated 2025 overlaps 2025-07.
+    """
+
+    kinds: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    since: PartialDate | None = None
+    until: PartialDate | None = None
+
+
+def select(base: FactBase, where: Filter) -> list[Fact]:
+    """The facts that meet the filter, in file order; QueryError for an impossible filter."""
+    kinds = {_kind(kind) for kind in where.kinds}
+    entity_sets = [entity_ids(base, name) for name in where.entities]
+    materials = [_slug(material) for material in where.materials]
+    tags = [_slug(tag) for tag in where.tags]
+    since = where.since.first_day if where.since else None
+    until = where.until.last_day if where.until else None
+    if since and until and since > until:
+        message = f"--since {where.since} is after --until {where.until}; nothing can match"
+        raise QueryError(message)
+    return [
+        fact
+        for fact in base.facts
+        if (not kinds or fact.kind in kinds)
+        and all(ids.intersection(fact.entities) for ids in entity_sets)
+        and all(material in fact.materials for material in materials)
+        and all(tag in fact.tags for tag in tags)
+        and (since is None or fact.date.last_day >= since)
+        and (until is None or fact.date.first_day <= until)
+    ]
+
+
+def list_facts(base: FactBase, where: Filter | None = None, limit: int | None = None) -> list[Fact]:
+    """The facts that meet the filter, newest first, at most `limit` of them."""
+    return newest_first(select(base, where or Filter()))[:limit]
+
+
+def entity_ids(base: FactBase, name: str) -> set[str]:
+    """Ids of the entities with this id or name (any alias), compared case-insensitively."""
+    wanted = _fold(name)
+    return {
+        entity.id
+        for entity in base.entities
+        if wanted == entity.id or any(wanted == _fold(each) for each in entity.names)
+    }
+
+
+def explain_miss(base: FactBase, where: Filter) -> str | None:
+    """Why a filter found nothing, when a value it names is unknown: one line with a hint."""
+    names = {_fold(name) for entity in base.entities for name in (entity.id, *entity.names)}
+    for name in where.entities:
+        if _fold(name) not in names:
+            ids = [entity.id for entity in base.entities]
+            return f"no entity '{name}'{did_you_mean(_slug(name), ids)}"
+    for label, values, known in (
+        ("material", where.materials, {m for fact in base.facts for m in fact.materials}),
+        ("tag", where.tags, {t for fact in base.facts for t in fact.tags}),
+    ):
+        for value in values:
+            if _slug(value) not in known:
+                return f"no fact has the {label} '{value}'{did_you_mean(_slug(value), known)}"
+    return None
+
+
+def _kind(kind: str) -> str:
+    folded = _fold(kind)
+    if folded not in KINDS:
+        hint = did_you_mean(folded, KINDS) or f" (known: {', '.join(KINDS)})"
+        raise QueryError(f"unknown kind '{kind}'{hint}")
+    return folded
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _slug(text: str) -> str:
+    return "-".join(text.casefold().replace("_", " ").split())
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A fact found by a search, how well it matched, and the search words that matched."""
+
+    fact: Fact
+    score: float
+    matched: tuple[str, ...]
+
+
+def search_terms(query: str) -> tuple[str, ...]:
+    """The words of a query, case-folded, each once; QueryError when there are none."""
+    terms = tuple(dict.fromkeys(query.casefold().split()))
+    if not terms:
+        raise QueryError("give at least one word to search for")
+    return terms
+
+
+def term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    """A pattern for the words that begin with any of the terms, as search matches them."""
+    longest_first = sorted(terms, key=len, reverse=True)
+    alternatives = "|".join(re.escape(term) for term in longest_first)
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
+
+
+def search(
+    base: FactBase, query: str, where: Filter | None = None, limit: int | None = None
+) -> list[Hit]:
+    """Facts in which every word of the query starts a word, best match first.
+
+    A word may be found in the fact's title, text or place, in the names of its entities, or in
+    its materials and tags; case does not matter, and `export` also finds `exports`. A fact
+    scores by where its words are found (title 3, names 2, materials and tags 2, text 1); ties
+    go to the newer fact.
+    """
+    terms = search_terms(query)
+    patterns = [term_pattern([term]) for term in terms]
+    hits = []
+    for fact in newest_first(select(base, where or Filter())):
+        fields = _search_fields(base, fact)
+        score = 0.0
+        for pattern in patterns:
+            found = [_WEIGHTS[name] for name, text in fields.items() if pattern.search(text)]
+            if not found:
+                break
+            score += sum(found)
+        else:
+            hits.append(Hit(fact, score, terms))
+    hits.sort(key=lambda hit: hit.score, reverse=True)
+    return hits[:limit]
+
+
+def _search_fields(base: FactBase, fact: Fact) -> dict[str, str]:
+    names = [
+        name for entity_id in fact.entities for name in (entity_id, *base.entity(entity_id).names)
+    ]
+    return {
+        "title": fact.title,
+        "names": " | ".join(names),
+        "topics": " ".join((*fact.materials, *fact.tags)),
+        "text": f"{fact.text} | {fact.place or ''}",
+    }
+
+
+# --- one fact ---------------------------------------------------------------------------------
+
+
+def find_fact(base: FactBase, fact_id: str) -> Fact | None:
+    """The fact with this id, compared case-insensitively, or None."""
+    try:
+        return base.fact(fact_id.strip().casefold())
+    except KeyError:
+        return None
+
+
+def closest_fact_ids(base: FactBase, fact_id: str, n: int = 3) -> list[str]:
+    """Up to n fact ids that look like fact_id, closest first: each of its words near one of theirs.
+
+    `rhenium-exprot` finds `first-metallic-rhenium-export`, which a whole-string comparison
+    would miss.
+    """
+    from difflib import SequenceMatcher  # only when an id is mistyped
+
+    words = [word for word in re.split(r"[\W_]+", fact_id.casefold()) if word]
+    if not words:
+        return []
+    scored = []
+    for fact in base.facts:
+        parts = fact.id.split("-")
+        score = sum(
+            max(SequenceMatcher(None, word, part).ratio() for part in parts) for word in words
+        ) / len(words)
+        if score >= 0.75:  # close enough to be a slip of the keyboard
+            scored.append((score, fact.id))
+    scored.sort(key=lambda pair: -pair[0])
+    return [fact_id for _, fact_id in scored[:n]]
+
+
+# --- partners and memberships -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    """An organization TMK deals with, the facts that mention both (oldest first), its parent."""
+
+    entity: Entity
+    facts: tuple[Fact, ...]
+    parent: Entity | None = None
+
+    @property
+    def first_date(self) -> PartialDate | None:
+        """The date of the earliest fact about the partnership."""
+        return min((f.date for f in self.facts), key=lambda d: d.first_day, default=None)
+
+    @property
+    def last_date(self) -> PartialDate | None:
+        """The date of the latest fact about the partnership."""
+        return max((f.date for f in self.facts), key=lambda d: d.last_day, default=None)
+
+
+def partners(base: FactBase, relation: str | None = None) -> list[Partner]:
+    """TMK's partners: organizations with `relations`, grouped by relation, then by name."""
+    wanted = _relation(relation) if relation is not None else None
+    order = list(RELATIONS)
+    found = [
+        Partner(
+            entity,
+            tuple(
+                oldest_first(
+                    f for f in base.facts if entity.id in f.entities and SUBJECT in f.entities
+                )
+            ),
+            base.entity(entity.parent) if entity.parent else None,
+        )
+        for entity in base.entities
+        if entity.relations and (wanted is None or wanted in entity.relations)
+    ]
+    found.sort(key=lambda p: (order.index(p.entity.relations[0]), p.entity.name.casefold()))
+    return found
+
+
+def _relation(relation: str) -> str:
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
+
+    wanted = norm(relation)
+    for known in RELATIONS:
+        if wanted in (norm(known), norm(known) + "s"):
+            return known
+    hint = did_you_mean(wanted, RELATIONS) or f" (known: {', '.join(RELATIONS)})"
+    raise QueryError(f"unknown relation '{relation}'{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """An association or alliance TMK joined: the joining fact and what it is expected to give."""
+
+    body: Entity
+    fact: Fact
+    benefits: tuple[Fact, ...]
+
+
+def memberships(base: FactBase) -> list[Membership]:
+    """Every body TMK joined, from its `membership` facts, in the order it joined them."""
+    found = []
+    for fact in oldest_first(base.facts):
+        if fact.kind != "membership" or SUBJECT not in fact.entities:
+            continue
+        for entity_id in fact.entities:
+            body = base.entity(entity_id)
+            if body.type in MEMBERSHIP_BODIES:
+                benefits = tuple(
+                    f for f in base.facts if f.kind == "benefit" and body.id in f.entities
+                )
+                found.append(Membership(body, fact, benefits))
+    return found
+
+
+# --- sources and summaries --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceUse:
+    """A source and the facts drawn from it."""
+
+    source: Source
+    facts: tuple[Fact, ...]
+
+
+def source_uses(base: FactBase) -> list[SourceUse]:
+    """Every source with the facts that cite it, in file order."""
+    return [
+        SourceUse(source, tuple(f for f in base.facts if source.id in f.sources))
+        for source in base.sources
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The fact base at a glance."""
+
+    base: FactBase
+    by_kind: tuple[tuple[str, int], ...]
+    by_year: tuple[tuple[int, int], ...]
+    exports: tuple[tuple[Fact, Figure | None], ...]
+    partners_by_country: tuple[tuple[str | None, tuple[Partner, ...]], ...]
+    memberships_by_year: tuple[tuple[int, tuple[Membership, ...]], ...]
+    latest: tuple[Fact, ...]
+
+
+def summarize(base: FactBase, latest: int = 5) -> Summary:
+    """Counts by kind and year, export figures, partners by country, memberships by year."""
+    kinds = Counter(fact.kind for fact in base.facts)
+    years = Counter(fact.date.year for fact in base.facts)
+    exports = tuple(
+        (fact, figure)
+        for fact in newest_first(f for f in base.facts if f.kind == "export")
+        for figure in (fact.figures or (None,))
+    )
+    by_country: dict[str | None, list[Partner]] = {}
+    for partner in sorted(partners(base), key=lambda p: p.entity.name.casefold()):
+        by_country.setdefault(partner.entity.country, []).append(partner)
+    by_year: dict[int, list[Membership]] = {}
+    for membership in memberships(base):
+        by_year.setdefault(membership.fact.date.year, []).append(membership)
+    return Summary(
+        base=base,
+        by_kind=tuple(kinds.most_common()),
+        by_year=tuple(sorted(years.items())),
+        exports=exports,
+        partners_by_country=tuple(
+            (country, tuple(found))
+            for country, found in sorted(
+                by_country.items(), key=lambda item: (-len(item[1]), item[0] or "~")
+            )
+        ),
+        memberships_by_year=tuple((year, tuple(found)) for year, found in sorted(by_year.items())),
+        latest=tuple(newest_first(base.facts)[:latest]),
+    )

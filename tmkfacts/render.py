@@ -1,0 +1,380 @@
+"""Rich tables and panels for people at a terminal. Each function returns a renderable.
+
+Text from the fact base is data, never markup: every cell is a `Text` built from the plain
+string, so `[bold]` in a fact shows as written. Long words fold and columns wrap, so a table
+stays whole at any width.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from rich import box
+from rich.columns import Columns
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
+from tmkfacts.query import Hit, Membership, Partner, SourceUse, Summary, term_pattern
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_MATCH = "bold reverse"
+_BAR = "█"
+_BAR_WIDTH = 20
+_WIDE = 76  # columns below which tables fold their details into fewer columns
+
+
+def fact_table(facts: Sequence[Fact]) -> Table:
+    """Facts, one row each: the date, and the title over the kind and the id to `show` it by."""
+    table = _table("Date", "Fact")
+    for fact in facts:
+        table.add_row(Text(str(fact.date)), _fact_cell(fact))
+    return table
+
+
+def hit_table(hits: Sequence[Hit]) -> Table:
+    """Search results, best first, with the matched words highlighted.
+
+    When a word matched outside the title, the sentence of the text that holds it is shown too.
+    """
+    table = _table("Date", "Fact")
+    for hit in hits:
+        pattern = term_pattern(hit.matched)
+        cell = _fact_cell(hit.fact, pattern)
+        sentence = _sentence_with(hit.fact.text, pattern, beyond=hit.fact.title)
+        if sentence is not None:
+            cell.append("\n")
+            cell.append_text(sentence)
+        table.add_row(Text(str(hit.fact.date)), cell)
+    return table
+
+
+def fact_panel(base: FactBase, fact: Fact) -> Panel:
+    """One fact in full: date and how it is known, kind, text, entities, figures and sources."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    date = Text(_dated(fact.date))
+    if fact.date_note:
+        date.append(f"\n{fact.date_note}", style="dim")
+    grid.add_row("Date", date)
+    grid.add_row("Kind", Text(fact.kind))
+    if fact.place:
+        grid.add_row("Place", Text(fact.place))
+    grid.add_row("Text", Text(fact.text))
+    entities = Text("\n").join(_entity_line(base, base.entity(e)) for e in fact.entities)
+    grid.add_row("Entities", entities)
+    if fact.figures:
+        grid.add_row("Figures", Text("\n").join(Text(figure_text(f)) for f in fact.figures))
+    if fact.materials:
+        grid.add_row("Materials", Text(", ".join(fact.materials)))
+    if fact.tags:
+        grid.add_row("Tags", Text(", ".join(fact.tags)))
+    sources = Text()
+    for number, source_id in enumerate(fact.sources, start=1):
+        source = base.source(source_id)
+        sources.append(f"[{number}] ", style="bold")
+        sources.append(source.title)
+        sources.append(f"\n{source.publisher}, {_dated(source.published)}\n")
+        sources.append(source.url, style="underline")
+        if number < len(fact.sources):
+            sources.append("\n")
+    grid.add_row("Sources", sources)
+    if fact.origin is not None:
+        grid.add_row("Defined", Text(str(fact.origin), style="dim"))
+    heading = Text(fact.title, style="bold")
+    heading.append(f"\n{fact.id}\n", style="dim")
+    return Panel(Group(heading, grid), box=box.ROUNDED, expand=False)
+
+
+def partner_table(partners: Sequence[Partner]) -> RenderableType:
+    """Partners, one row each: name, country, relations, first and latest date, fact count."""
+
+    def wide() -> Table:
+        table = _table("Partner", "Country", "Relations", "First", "Latest", "Facts")
+        table.columns[2].max_width = 19  # room for names and ids before relations
+        table.columns[-1].justify = "right"
+        for partner in partners:
+            entity = partner.entity
+            table.add_row(
+                _named(entity, entity.id, _part_of(partner), short=True),
+                Text(entity.country or "-"),
+                Text("\n".join(entity.relations)),
+                Text(_optional_date(partner.first_date)),
+                Text(_optional_date(partner.last_date)),
+                Text(str(len(partner.facts))),
+            )
+        return table
+
+    def narrow() -> Table:
+        table = _table("Partner", "Facts")
+        table.columns[-1].justify = "right"
+        for partner in partners:
+            entity = partner.entity
+            dates = _span(partner.first_date, partner.last_date)
+            details = (
+                entity.country,
+                ", ".join(entity.relations),
+                dates,
+                _part_of(partner),
+                entity.id,
+            )
+            table.add_row(_named(entity, *details), Text(str(len(partner.facts))))
+        return table
+
+    return _ByWidth(wide, narrow)
+
+
+def membership_table(memberships: Sequence[Membership]) -> RenderableType:
+    """Bodies TMK joined: when, which, where based, and what the membership is to give."""
+
+    def gives(membership: Membership) -> Text:
+        return Text("\n").join(Text(f.text) for f in membership.benefits) or Text("-")
+
+    def when(membership: Membership) -> Text:
+        cell = Text(str(membership.fact.date))
+        if membership.fact.place:
+            cell.append(f"\n{membership.fact.place}", style="dim")
+        return cell
+
+    def wide() -> Table:
+        table = _table("Joined", "Member of", "Based", "Expected to give")
+        for membership in memberships:
+            body = membership.body
+            name = _named(body, body.short_name or body.id, body.type)
+            table.add_row(when(membership), name, Text(body.country or "-"), gives(membership))
+        return table
+
+    def narrow() -> Table:
+        table = _table("Joined", "Member of")
+        for membership in memberships:
+            body = membership.body
+            cell = _named(body, body.short_name or body.id, body.type, body.country)
+            if membership.benefits:
+                cell.append("\n")
+                cell.append_text(gives(membership))
+            table.add_row(when(membership), cell)
+        return table
+
+    return _ByWidth(wide, narrow)
+
+
+def timeline_table(facts: Sequence[Fact]) -> Table:
+    """Facts oldest first, grouped by year and month; a date without a month stands at its year."""
+    table = _table("Year", "When", "Fact")
+    previous: PartialDate | None = None
+    for fact in facts:
+        date = fact.date
+        new_year = previous is None or previous.year != date.year
+        new_month = new_year or (previous is not None and previous.month != date.month)
+        if new_year and previous is not None:
+            table.add_section()
+        when = ""
+        if date.month is not None and (new_month or date.day is not None):
+            when = _MONTHS[date.month - 1] + (f" {date.day}" if date.day else "")
+        table.add_row(Text(str(date.year) if new_year else ""), Text(when), _fact_cell(fact))
+        previous = date
+    return table
+
+
+def source_table(uses: Sequence[SourceUse]) -> Table:
+    """Sources with their publisher, date and address, and how many facts each supports."""
+    table = _table("Published", "Source", "Facts")
+    table.columns[-1].justify = "right"
+    for use in uses:
+        source = use.source
+        cell = Text(source.title)
+        cell.append(f"\n{source.publisher}\n", style="italic")
+        cell.append(source.url, style="underline")
+        cell.append(f"\n{source.id}", style="dim")
+        table.add_row(Text(str(source.published)), cell, Text(str(len(use.facts))))
+    return table
+
+
+def summary_view(summary: Summary) -> Group:
+    """The fact base at a glance: totals, bar charts, export figures, partners, memberships."""
+    base = summary.base
+    dates = [fact.date for fact in base.facts]
+    heading = Text(
+        f"{len(base.facts)} facts from {len(base.sources)} sources "
+        f"about {len(base.entities)} entities",
+        style="bold",
+    )
+    if dates:
+        first = min(dates, key=lambda d: d.first_day)
+        last = max(dates, key=lambda d: d.last_day)
+        heading.append(f", dated {first} to {last}")
+    counts = Columns(
+        [
+            _bars("Facts by kind", [(kind, n) for kind, n in summary.by_kind]),
+            _bars("Facts by year", [(str(year), n) for year, n in summary.by_year]),
+        ]
+    )
+    exports = Table.grid(padding=(0, 1))
+    exports.add_column(no_wrap=True)
+    exports.add_column(overflow="fold")
+    for fact, figure in summary.exports:
+        line = Text(fact.title)
+        if figure is not None:
+            line.append(f"\n{figure_text(figure)}", style="bold")
+        exports.add_row(Text(str(fact.date)), line)
+    partners = Table.grid(padding=(0, 1))
+    partners.add_column(no_wrap=True)
+    partners.add_column(overflow="fold")
+    for country, found in summary.partners_by_country:
+        names = ", ".join(p.entity.short_name or p.entity.name for p in found)
+        partners.add_row(Text(country or "-"), Text(names))
+    joined = Table.grid(padding=(0, 1))
+    joined.add_column(no_wrap=True)
+    joined.add_column(overflow="fold")
+    for year, memberships in summary.memberships_by_year:
+        names = ", ".join(
+            _short(m.body) + (f" ({_MONTHS[m.fact.date.month - 1]})" if m.fact.date.month else "")
+            for m in memberships
+        )
+        joined.add_row(Text(str(year)), Text(names))
+    latest = Table.grid(padding=(0, 1))
+    latest.add_column(no_wrap=True)
+    latest.add_column(overflow="fold")
+    for fact in summary.latest:
+        latest.add_row(Text(str(fact.date)), _fact_cell(fact))
+    return Group(
+        heading,
+        counts,
+        _panel("Exports", exports),
+        Columns([_panel("Partners by country", partners), _panel("Memberships by year", joined)]),
+        _panel("Latest facts", latest),
+    )
+
+
+def figure_text(figure: Figure) -> str:
+    """A figure as a phrase: "export value: expected 21.3 million USD for 2025-H1, +118%"."""
+    amount = " ".join(
+        part
+        for part in (figure.qualifier, _number(figure.value), figure.scale, figure.unit)
+        if part
+    )
+    text = f"{figure.metric}: {amount}"
+    if figure.period:
+        text += f" for {figure.period}"
+    if figure.change_pct is not None:
+        text += f", {figure.change_pct:+,.10g}%"
+    return text
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+class _ByWidth:
+    """A table drawn one way where there is room, and with fewer, fuller columns where not."""
+
+    def __init__(self, wide: Callable[[], Table], narrow: Callable[[], Table]) -> None:
+        self.wide, self.narrow = wide, narrow
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.wide() if options.max_width >= _WIDE else self.narrow()
+
+
+def _named(entity: Entity, *details: str | None, short: bool = False) -> Text:
+    """An entity's name (or short name) over a dim line of the details that are known."""
+    cell = Text(_short(entity) if short else entity.name)
+    shown = " · ".join(detail for detail in details if detail)
+    if shown:
+        cell.append(f"\n{shown}", style="dim")
+    return cell
+
+
+def _part_of(partner: Partner) -> str | None:
+    return f"part of {_short(partner.parent)}" if partner.parent else None
+
+
+def _span(first: PartialDate | None, last: PartialDate | None) -> str | None:
+    if first is None or last is None:
+        return None
+    return str(first) if first == last else f"{first} to {last}"
+
+
+def _table(*headers: str) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        header_style="bold",
+    )
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
+def _panel(title: str, body: RenderableType) -> Panel:
+    return Panel(body, title=Text(title, style="bold"), title_align="left", expand=False)
+
+
+def _fact_cell(fact: Fact, pattern: re.Pattern[str] | None = None) -> Text:
+    cell = Text(fact.title)
+    if pattern is not None:
+        cell.highlight_regex(pattern, _MATCH)
+    cell.append(f"\n{fact.kind} · {fact.id}", style="dim")
+    return cell
+
+
+def _sentence_with(text: str, pattern: re.Pattern[str], beyond: str) -> Text | None:
+    """The first sentence of text holding a match that `beyond` lacks, highlighted; or None."""
+    missing = {m.group().casefold() for m in pattern.finditer(text)} - {
+        m.group().casefold() for m in pattern.finditer(beyond)
+    }
+    if not missing:
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if any(m.group().casefold() in missing for m in pattern.finditer(sentence)):
+            shown = Text(sentence, style="italic")
+            shown.highlight_regex(pattern, _MATCH)
+            return shown
+    return None
+
+
+def _bars(title: str, counts: Sequence[tuple[str, int]]) -> Panel:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True, overflow="crop")
+    most = max((n for _, n in counts), default=0)
+    for label, n in counts:
+        width = max(1, round(_BAR_WIDTH * n / most)) if most else 0
+        grid.add_row(Text(label), Text(str(n)), Text(_BAR * width, style="cyan"))
+    return _panel(title, grid)
+
+
+def _entity_line(base: FactBase, entity: Entity) -> Text:
+    line = Text(entity.name)
+    if entity.type == "person":
+        where = base.entity(entity.organization).name if entity.organization else None
+        details = [", ".join(part for part in (entity.role, where) if part)]
+    else:
+        details = [entity.type, entity.country or "", ", ".join(entity.relations)]
+    shown = "; ".join(part for part in details if part)
+    if shown:
+        line.append(f" ({shown})", style="dim")
+    return line
+
+
+def _short(entity: Entity) -> str:
+    return entity.short_name or entity.name
+
+
+def _dated(date: PartialDate) -> str:
+    return {"year": f"{date} (year only)", "month": f"{date} (month only)", "day": str(date)}[
+        date.precision
+    ]
+
+
+def _optional_date(date: PartialDate | None) -> str:
+    return "-" if date is None else str(date)
+
+
+def _number(value: float) -> str:
+    return format(value, ",.10g")

@@ -1,0 +1,173 @@
+"""The `--json` output: one plain dict per row, with the fact file's field names.
+
+This is a contract with scripts: fields are only ever added, never renamed or removed. Dates
+are strings at the precision known ("2025", "2025-07", "2025-07-14"); a missing optional value
+is null; lists are always lists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from tmkfacts.errors import Problem
+from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
+from tmkfacts.query import Hit, Membership, Partner, SourceUse, Summary
+
+Row = dict[str, object]
+
+
+def dumps(rows: Iterable[Row]) -> str:
+    """A JSON array of the rows: UTF-8 text, indented, without a trailing newline."""
+    return json.dumps(list(rows), ensure_ascii=False, indent=2)
+
+
+def fact(base: FactBase, item: Fact) -> Row:
+    """A fact, its sources spelled out so that it never travels without them."""
+    return {
+        "id": item.id,
+        "date": str(item.date),
+        "date_note": item.date_note,
+        "kind": item.kind,
+        "title": item.title,
+        "text": item.text,
+        "place": item.place,
+        "entities": list(item.entities),
+        "materials": list(item.materials),
+        "figures": [figure(each) for each in item.figures],
+        "tags": list(item.tags),
+        "sources": [source(base.source(source_id)) for source_id in item.sources],
+    }
+
+
+def hit(base: FactBase, item: Hit) -> Row:
+    """A search result: the fact, its score and the search words that matched."""
+    return {**fact(base, item.fact), "score": round(item.score, 3), "matched": list(item.matched)}
+
+
+def figure(item: Figure) -> Row:
+    """A reported number, as in the fact file."""
+    return {
+        "metric": item.metric,
+        "value": item.value,
+        "unit": item.unit,
+        "scale": item.scale,
+        "period": item.period,
+        "change_pct": item.change_pct,
+        "qualifier": item.qualifier,
+    }
+
+
+def source(item: Source) -> Row:
+    """A source, as in the fact file."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "publisher": item.publisher,
+        "url": item.url,
+        "published": str(item.published),
+        "notes": item.notes,
+    }
+
+
+def source_use(item: SourceUse) -> Row:
+    """A source and the ids of the facts drawn from it."""
+    return {**source(item.source), "facts": [each.id for each in item.facts]}
+
+
+def partner(item: Partner) -> Row:
+    """A partner organization, how TMK deals with it, and the facts that say so."""
+    return {
+        **_entity(item.entity),
+        "relations": list(item.entity.relations),
+        "facts": [each.id for each in item.facts],
+        "first_date": _date(item.first_date),
+        "last_date": _date(item.last_date),
+    }
+
+
+def membership(item: Membership) -> Row:
+    """A body TMK joined: when and where, and what the membership is expected to give."""
+    return {
+        **_entity(item.body),
+        "date": str(item.fact.date),
+        "date_note": item.fact.date_note,
+        "place": item.fact.place,
+        "fact": item.fact.id,
+        "benefits": [{"fact": each.id, "text": each.text} for each in item.benefits],
+    }
+
+
+def summary(item: Summary) -> list[Row]:
+    """The summary as one row per section: {"section": name, "rows": [...]}."""
+    base = item.base
+    dates = [each.date for each in base.facts]
+    totals: Row = {
+        "sources": len(base.sources),
+        "entities": len(base.entities),
+        "facts": len(base.facts),
+        "first_date": _date(min(dates, key=lambda d: d.first_day, default=None)),
+        "last_date": _date(max(dates, key=lambda d: d.last_day, default=None)),
+    }
+    sections: list[tuple[str, list[Row]]] = [
+        ("totals", [totals]),
+        ("kinds", [{"kind": kind, "facts": count} for kind, count in item.by_kind]),
+        ("years", [{"year": year, "facts": count} for year, count in item.by_year]),
+        (
+            "exports",
+            [
+                {
+                    "fact": each.id,
+                    "date": str(each.date),
+                    "title": each.title,
+                    "figure": figure(number) if number else None,
+                }
+                for each, number in item.exports
+            ],
+        ),
+        (
+            "partners_by_country",
+            [
+                {"country": country, "partners": [p.entity.id for p in found]}
+                for country, found in item.partners_by_country
+            ],
+        ),
+        (
+            "memberships_by_year",
+            [
+                {"year": year, "memberships": [m.body.id for m in found]}
+                for year, found in item.memberships_by_year
+            ],
+        ),
+        (
+            "latest",
+            [{"id": each.id, "date": str(each.date), "title": each.title} for each in item.latest],
+        ),
+    ]
+    return [{"section": name, "rows": rows} for name, rows in sections]
+
+
+def problem(item: Problem) -> Row:
+    """A problem `tmkfacts check` found."""
+    return {
+        "file": item.file,
+        "line": item.line,
+        "column": item.column,
+        "record": item.record,
+        "message": item.message,
+    }
+
+
+def _entity(item: Entity) -> Row:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "short_name": item.short_name,
+        "type": item.type,
+        "country": item.country,
+        "parent": item.parent,
+    }
+
+
+def _date(date: PartialDate | None) -> str | None:
+    return None if date is None else str(date)
