@@ -336,3 +336,20 @@ def test_installed_script_exit_codes(tmp_path):
     returncode, stderr = code("list", "--kind", "exprot")
     assert returncode == 2
     assert stderr == "tmkfacts: error: unknown kind 'exprot' (did you mean 'export'?)\n"
+
+
+def _imported_modules(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tmkfacts", *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+
+
+def test_json_output_never_imports_rich_and_a_table_does():
+    assert not {m for m in _imported_modules("search", "rhenium", "--json") if m.startswith("rich")}
+    assert "rich.table" in _imported_modules("partners")

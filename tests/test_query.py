@@ -285,7 +285,7 @@ def test_each_source_counts_the_facts_that_cite_it(mini):
 
 
 def test_summary_counts_kinds_years_exports_partners_and_memberships(mini):
-    summary = q.summarize(mini, latest=2)
+    summary = q.summarize(mini, newest=2)
     assert dict(summary.by_kind) == {
         "export": 1,
         "founding": 1,
@@ -304,4 +304,5 @@ def test_summary_counts_kinds_years_exports_partners_and_memberships(mini):
     assert [(y, [m.body.id for m in ms]) for y, ms in summary.memberships_by_year] == [
         (2025, ["guild"])
     ]
-    assert ids(summary.latest) == ["first-export", "guild-membership"]
+    assert ids(summary.newest) == ["first-export", "guild-membership"]
+    assert (summary.first_date, summary.last_date) == (PartialDate(2024, 6, 3), PartialDate(2025))

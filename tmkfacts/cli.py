@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from tmkfacts import query, rows, store
-from tmkfacts.errors import FactsError, QueryError
+from tmkfacts.errors import FactsError, QueryError, did_you_mean
 from tmkfacts.model import KINDS, RELATIONS, FactBase, PartialDate
 
 
@@ -67,8 +67,6 @@ class _Commands(TyperGroup):
             code = _fail(_facts_error_line(error), 2)
         except QueryError as error:
             code = _fail(str(error), 2)
-        except typer.Abort:
-            code = _fail("aborted", 130)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
@@ -78,8 +76,6 @@ class _Commands(TyperGroup):
         """Name an unknown command, and the one that was probably meant."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            from tmkfacts.errors import did_you_mean
-
             ctx.fail(f"no command '{name}'{did_you_mean(name, self.list_commands(ctx))}")
         return super().resolve_command(ctx, args)
 
@@ -202,12 +198,7 @@ def list_(
     limit: LimitOpt = None,
 ) -> None:
     """List facts, newest first."""
-    base, where = (
-        _base(data),
-        _filter(
-            kinds=kind, entities=entity, materials=material, tags=tag, since=since, until=until
-        ),
-    )
+    base, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.list_facts(base, where, limit)
     _emit(
         facts,
@@ -237,12 +228,7 @@ def search(
     A word matches the start of a word in a fact's title, text or place, its entities' names,
     or its materials and tags, in any case: 'export' finds 'exports'.
     """
-    base, where = (
-        _base(data),
-        _filter(
-            kinds=kind, entities=entity, materials=material, tags=tag, since=since, until=until
-        ),
-    )
+    base, where = _base(data), _filter(kind, entity, material, tag, since, until)
     hits = query.search(base, " ".join(words), where, limit)
     _emit(
         hits, as_json, partial(rows.hit, base), lambda: render.hit_table(hits), _miss(base, where)
@@ -312,12 +298,7 @@ def timeline(
     until: UntilOpt = None,
 ) -> None:
     """Show facts on a time line, oldest first, by year and month."""
-    base, where = (
-        _base(data),
-        _filter(
-            kinds=kind, entities=entity, materials=material, tags=tag, since=since, until=until
-        ),
-    )
+    base, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.oldest_first(query.select(base, where))
     _emit(
         facts,
@@ -424,8 +405,7 @@ def _data_paths(data: list[Path] | None) -> list[Path] | None:
     return from_env or None
 
 
-def _filter(
-    *,
+def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline, in order
     kinds: list[str] | None,
     entities: list[str] | None,
     materials: list[str] | None,

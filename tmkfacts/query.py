@@ -30,6 +30,16 @@ def date_key(date: PartialDate) -> tuple[int, int, int]:
     return (date.year, date.month or 0, date.day or 0)
 
 
+def earliest(dates: Iterable[PartialDate]) -> PartialDate | None:
+    """The date that may fall earliest, or None when there are none."""
+    return min(dates, key=lambda date: date.first_day, default=None)
+
+
+def latest(dates: Iterable[PartialDate]) -> PartialDate | None:
+    """The date that may fall latest, or None when there are none: 2025 is later than 2025-11."""
+    return max(dates, key=lambda date: date.last_day, default=None)
+
+
 def newest_first(facts: Iterable[Fact]) -> list[Fact]:
     """The facts from newest to oldest; facts of equal date keep their order."""
     return sorted(facts, key=lambda fact: date_key(fact.date), reverse=True)
@@ -245,12 +255,12 @@ class Partner:
     @property
     def first_date(self) -> PartialDate | None:
         """The date of the earliest fact about the partnership."""
-        return min((f.date for f in self.facts), key=lambda d: d.first_day, default=None)
+        return earliest(fact.date for fact in self.facts)
 
     @property
     def last_date(self) -> PartialDate | None:
         """The date of the latest fact about the partnership."""
-        return max((f.date for f in self.facts), key=lambda d: d.last_day, default=None)
+        return latest(fact.date for fact in self.facts)
 
 
 def partners(base: FactBase, relation: str | None = None) -> list[Partner]:
@@ -335,15 +345,17 @@ class Summary:
     """The fact base at a glance."""
 
     base: FactBase
+    first_date: PartialDate | None
+    last_date: PartialDate | None
     by_kind: tuple[tuple[str, int], ...]
     by_year: tuple[tuple[int, int], ...]
     exports: tuple[tuple[Fact, Figure | None], ...]
     partners_by_country: tuple[tuple[str | None, tuple[Partner, ...]], ...]
     memberships_by_year: tuple[tuple[int, tuple[Membership, ...]], ...]
-    latest: tuple[Fact, ...]
+    newest: tuple[Fact, ...]
 
 
-def summarize(base: FactBase, latest: int = 5) -> Summary:
+def summarize(base: FactBase, newest: int = 5) -> Summary:
     """Counts by kind and year, export figures, partners by country, memberships by year."""
     kinds = Counter(fact.kind for fact in base.facts)
     years = Counter(fact.date.year for fact in base.facts)
@@ -360,6 +372,8 @@ def summarize(base: FactBase, latest: int = 5) -> Summary:
         by_year.setdefault(membership.fact.date.year, []).append(membership)
     return Summary(
         base=base,
+        first_date=earliest(fact.date for fact in base.facts),
+        last_date=latest(fact.date for fact in base.facts),
         by_kind=tuple(kinds.most_common()),
         by_year=tuple(sorted(years.items())),
         exports=exports,
@@ -370,5 +384,5 @@ def summarize(base: FactBase, latest: int = 5) -> Summary:
             )
         ),
         memberships_by_year=tuple((year, tuple(found)) for year, found in sorted(by_year.items())),
-        latest=tuple(newest_first(base.facts)[:latest]),
+        newest=tuple(newest_first(base.facts)[:newest]),
     )

@@ -8,7 +8,7 @@ stays whole at any width.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rich import box
 from rich.columns import Columns
@@ -197,56 +197,41 @@ def source_table(uses: Sequence[SourceUse]) -> Table:
 def summary_view(summary: Summary) -> Group:
     """The fact base at a glance: totals, bar charts, export figures, partners, memberships."""
     base = summary.base
-    dates = [fact.date for fact in base.facts]
     heading = Text(
         f"{len(base.facts)} facts from {len(base.sources)} sources "
         f"about {len(base.entities)} entities",
         style="bold",
     )
-    if dates:
-        first = min(dates, key=lambda d: d.first_day)
-        last = max(dates, key=lambda d: d.last_day)
-        heading.append(f", dated {first} to {last}")
+    if summary.first_date and summary.last_date:
+        heading.append(f", dated {summary.first_date} to {summary.last_date}")
     counts = Columns(
         [
             _bars("Facts by kind", [(kind, n) for kind, n in summary.by_kind]),
             _bars("Facts by year", [(str(year), n) for year, n in summary.by_year]),
         ]
     )
-    exports = Table.grid(padding=(0, 1))
-    exports.add_column(no_wrap=True)
-    exports.add_column(overflow="fold")
-    for fact, figure in summary.exports:
-        line = Text(fact.title)
-        if figure is not None:
-            line.append(f"\n{figure_text(figure)}", style="bold")
-        exports.add_row(Text(str(fact.date)), line)
-    partners = Table.grid(padding=(0, 1))
-    partners.add_column(no_wrap=True)
-    partners.add_column(overflow="fold")
-    for country, found in summary.partners_by_country:
-        names = ", ".join(p.entity.short_name or p.entity.name for p in found)
-        partners.add_row(Text(country or "-"), Text(names))
-    joined = Table.grid(padding=(0, 1))
-    joined.add_column(no_wrap=True)
-    joined.add_column(overflow="fold")
-    for year, memberships in summary.memberships_by_year:
-        names = ", ".join(
-            _short(m.body) + (f" ({_MONTHS[m.fact.date.month - 1]})" if m.fact.date.month else "")
-            for m in memberships
+    exports = _pairs(
+        (
+            str(fact.date),
+            Text(fact.title).append(f"\n{figure_text(figure)}" if figure else "", style="bold"),
         )
-        joined.add_row(Text(str(year)), Text(names))
-    latest = Table.grid(padding=(0, 1))
-    latest.add_column(no_wrap=True)
-    latest.add_column(overflow="fold")
-    for fact in summary.latest:
-        latest.add_row(Text(str(fact.date)), _fact_cell(fact))
+        for fact, figure in summary.exports
+    )
+    partners = _pairs(
+        (country or "-", Text(", ".join(_short(p.entity) for p in found)))
+        for country, found in summary.partners_by_country
+    )
+    joined = _pairs(
+        (str(year), Text(", ".join(_short(m.body) + _month_of(m.fact.date) for m in found)))
+        for year, found in summary.memberships_by_year
+    )
+    newest = _pairs((str(fact.date), _fact_cell(fact)) for fact in summary.newest)
     return Group(
         heading,
         counts,
         _panel("Exports", exports),
         Columns([_panel("Partners by country", partners), _panel("Memberships by year", joined)]),
-        _panel("Latest facts", latest),
+        _panel("Latest facts", newest),
     )
 
 
@@ -335,6 +320,20 @@ def _sentence_with(text: str, pattern: re.Pattern[str], beyond: str) -> Text | N
             shown.highlight_regex(pattern, _MATCH)
             return shown
     return None
+
+
+def _pairs(pairs: Iterable[tuple[str, Text]]) -> Table:
+    """A borderless two-column grid: a short label, then text that wraps."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, text in pairs:
+        grid.add_row(Text(label), text)
+    return grid
+
+
+def _month_of(date: PartialDate) -> str:
+    return f" ({_MONTHS[date.month - 1]})" if date.month else ""
 
 
 def _bars(title: str, counts: Sequence[tuple[str, int]]) -> Panel:

@@ -101,13 +101,12 @@ def membership(item: Membership) -> Row:
 def summary(item: Summary) -> list[Row]:
     """The summary as one row per section: {"section": name, "rows": [...]}."""
     base = item.base
-    dates = [each.date for each in base.facts]
     totals: Row = {
         "sources": len(base.sources),
         "entities": len(base.entities),
         "facts": len(base.facts),
-        "first_date": _date(min(dates, key=lambda d: d.first_day, default=None)),
-        "last_date": _date(max(dates, key=lambda d: d.last_day, default=None)),
+        "first_date": _date(item.first_date),
+        "last_date": _date(item.last_date),
     }
     sections: list[tuple[str, list[Row]]] = [
         ("totals", [totals]),
@@ -141,7 +140,7 @@ def summary(item: Summary) -> list[Row]:
         ),
         (
             "latest",
-            [{"id": each.id, "date": str(each.date), "title": each.title} for each in item.latest],
+            [{"id": each.id, "date": str(each.date), "title": each.title} for each in item.newest],
         ),
     ]
     return [{"section": name, "rows": rows} for name, rows in sections]
