@@ -64,3 +64,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = [c for c in candidates if c.startswith(f"{word}-")]
     close = close or difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def known_hint(word: str, choices: Iterable[str]) -> str:
+    """The choice closest to word, as did_you_mean gives it; else " (known: a, b, c)"."""
+    candidates = list(choices)
+    return did_you_mean(word, candidates) or f" (known: {', '.join(candidates)})"

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tmkfacts.errors import QueryError, did_you_mean
+from tmkfacts.errors import QueryError, did_you_mean, known_hint
 from tmkfacts.model import KINDS, RELATIONS, Entity, Fact, FactBase, Figure, PartialDate, Source
 
 #: The company the fact base is about; partners and memberships are its own.
@@ -128,8 +128,7 @@ def explain_miss(base: FactBase, where: Filter) -> str | None:
 def _kind(kind: str) -> str:
     folded = _fold(kind)
     if folded not in KINDS:
-        hint = did_you_mean(folded, KINDS) or f" (known: {', '.join(KINDS)})"
-        raise QueryError(f"unknown kind '{kind}'{hint}")
+        raise QueryError(f"unknown kind '{kind}'{known_hint(folded, KINDS)}")
     return folded
 
 
@@ -292,8 +291,7 @@ def _relation(relation: str) -> str:
     for known in RELATIONS:
         if wanted in (norm(known), norm(known) + "s"):
             return known
-    hint = did_you_mean(wanted, RELATIONS) or f" (known: {', '.join(RELATIONS)})"
-    raise QueryError(f"unknown relation '{relation}'{hint}")
+    raise QueryError(f"unknown relation '{relation}'{known_hint(wanted, RELATIONS)}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import tomli
 
-from tmkfacts.errors import FactsError, Problem, did_you_mean
+from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
 from tmkfacts.model import (
     COUNTRIES,
     ENTITY_TYPES,
@@ -329,7 +329,7 @@ class _Record:
     def choice(self, key: str, choices: Mapping[str, object]) -> str:
         value = self.text(key, required=True)
         if value.strip() and value not in choices:
-            hint = did_you_mean(value, choices) or f" (known: {', '.join(choices)})"
+            hint = known_hint(value, choices)
             self.problem(key, f"unknown {key} '{value}'{hint}")
         return value
 
@@ -445,7 +445,7 @@ def _entity(record: _Record) -> Entity:
     relations = record.strings("relations")
     for relation in relations:
         if relation.strip() and relation not in RELATIONS:
-            hint = did_you_mean(relation, RELATIONS) or f" (known: {', '.join(RELATIONS)})"
+            hint = known_hint(relation, RELATIONS)
             record.problem("relations", f"unknown relation '{relation}'{hint}")
     if relations and entity_type in NOT_ORGANIZATIONS:
         record.problem("relations", f"'relations' is for organizations, not a {entity_type}")
