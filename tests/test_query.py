@@ -172,7 +172,9 @@ def test_a_search_without_words_is_an_error(mini, query):
         q.search(mini, query)
 
 
-@pytest.mark.parametrize("query", ["[italic]", "(", "*", ".*", "\\", "a|b", "$21.3", "[link=x]"])
+@pytest.mark.parametrize(
+    "query", ["[italic]", "(", "*", ".*", "\\", "a|b", "|", "$21.3", "[link=x]", "^", "?"]
+)
 def test_regex_and_markup_characters_are_searched_as_text(mini, query):
     assert q.search(mini, query) == []
 

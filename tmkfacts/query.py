@@ -195,14 +195,15 @@ def search(
 
 
 def _search_fields(base: FactBase, fact: Fact) -> dict[str, str]:
+    # Parts are joined by newlines, which no search word can contain.
     names = [
         name for entity_id in fact.entities for name in (entity_id, *base.entity(entity_id).names)
     ]
     return {
         "title": fact.title,
-        "names": " | ".join(names),
-        "topics": " ".join((*fact.materials, *fact.tags)),
-        "text": f"{fact.text} | {fact.place or ''}",
+        "names": "\n".join(names),
+        "topics": "\n".join((*fact.materials, *fact.tags)),
+        "text": f"{fact.text}\n{fact.place or ''}",
     }
 
 
