@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,17 @@ def ok_line(base: FactBase, files: str | None = None) -> str:
         f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
         f"{len(base.facts)} facts checked in {files or ', '.join(base.files)}\n"
     )
+
+
+def installed_script() -> list[str]:
+    """The console script of the environment running the tests, else `python -m tmkfacts`."""
+    installed = shutil.which("tmkfacts", path=str(Path(sys.executable).parent))
+    return [installed] if installed else [sys.executable, "-m", "tmkfacts"]
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without the variables that choose the fact files or the width."""
+    return {k: v for k, v in os.environ.items() if k not in {"TMKFACTS_DATA", "COLUMNS"}}
 
 
 def assert_jq_reads(json_text: str | bytes) -> None:

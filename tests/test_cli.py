@@ -1,8 +1,6 @@
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,7 +9,7 @@ from tmkfacts import load
 from tmkfacts.cli import app
 from tmkfacts.store import builtin_path
 
-from .conftest import INVALID, MINI, ok_line
+from .conftest import INVALID, MINI, clean_env, installed_script, ok_line
 
 runner = CliRunner()
 INVALID_FILES = sorted(INVALID.glob("*.toml"))
@@ -98,15 +96,14 @@ def test_no_arguments_show_help():
     assert "Usage" in result.output
 
 
-def _script() -> list[str]:
-    installed = shutil.which("tmkfacts", path=str(Path(sys.executable).parent))
-    return [installed] if installed else [sys.executable, "-m", "tmkfacts"]
-
-
 def test_installed_script_checks_from_another_folder(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "TMKFACTS_DATA"}
     done = subprocess.run(
-        [*_script(), "check"], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
+        [*installed_script(), "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.replace("\r", "") == ok_line(load())

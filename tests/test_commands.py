@@ -1,8 +1,6 @@
 """The lookup commands through Typer's CliRunner, on the small test base, and one real process."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ from tmkfacts import load, rows
 from tmkfacts import query as q
 from tmkfacts.cli import app
 
-from .conftest import INVALID, MINI, assert_jq_reads
+from .conftest import INVALID, MINI, assert_jq_reads, clean_env, installed_script
 
 runner = CliRunner()
 MINI_BASE = load([MINI])
@@ -293,49 +291,40 @@ def test_check_reports_problems_as_json(monkeypatch):
 # --- the installed console script, in a real process --------------------------------------------
 
 
-def _script() -> list[str]:
-    installed = shutil.which("tmkfacts", path=str(Path(sys.executable).parent))
-    return [installed] if installed else [sys.executable, "-m", "tmkfacts"]
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in {"TMKFACTS_DATA", "COLUMNS"}}
+def script(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*installed_script(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=clean_env(),
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_installed_script_answers_as_json_and_as_a_table(name, tmp_path):
     args = [*COMMANDS[name][0], "--data", str(MINI)]
-    done = subprocess.run(
-        [*_script(), *args, "--json"], cwd=tmp_path, capture_output=True, env=_env(), check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == b""
-    assert json.loads(done.stdout.decode("utf-8"))
-    assert_jq_reads(done.stdout)
-    table = subprocess.run(
-        [*_script(), *args], cwd=tmp_path, capture_output=True, text=True, env=_env(), check=False
-    )
+    as_json = script(tmp_path, *args, "--json")
+    assert (as_json.returncode, as_json.stderr) == (0, "")
+    assert json.loads(as_json.stdout)
+    assert_jq_reads(as_json.stdout)
+    table = script(tmp_path, *args)
     assert table.returncode == 0, table.stderr
     assert COMMANDS[name][1] in table.stdout
 
 
 def test_installed_script_exit_codes(tmp_path):
-    def code(*args: str) -> tuple[int, str]:
-        done = subprocess.run(
-            [*_script(), *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env=_env(),
-            check=False,
-        )
-        return done.returncode, done.stderr
-
-    assert code("search", "rhenium") == (0, "")
-    assert code("search", "nothing-like-this") == (1, "tmkfacts: no facts match\n")
-    returncode, stderr = code("list", "--kind", "exprot")
-    assert returncode == 2
-    assert stderr == "tmkfacts: error: unknown kind 'exprot' (did you mean 'export'?)\n"
+    found = script(tmp_path, "search", "rhenium")
+    assert (found.returncode, found.stderr) == (0, "")
+    missed = script(tmp_path, "search", "nothing-like-this")
+    assert (missed.returncode, missed.stderr) == (1, "tmkfacts: no facts match\n")
+    wrong = script(tmp_path, "list", "--kind", "exprot")
+    assert (wrong.returncode, wrong.stderr) == (
+        2,
+        "tmkfacts: error: unknown kind 'exprot' (did you mean 'export'?)\n",
+    )
 
 
 def _imported_modules(*args: str) -> set[str]:
@@ -343,7 +332,7 @@ def _imported_modules(*args: str) -> set[str]:
         [sys.executable, "-X", "importtime", "-m", "tmkfacts", *args],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=clean_env(),
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -1,7 +1,6 @@
 """The wheel carries the fact base: installed elsewhere, it finds its facts from any folder."""
 
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -11,7 +10,7 @@ import pytest
 
 from tmkfacts import load
 
-from .conftest import assert_jq_reads, ok_line
+from .conftest import assert_jq_reads, clean_env, ok_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +69,7 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_installed(installed: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TMKFACTS_DATA"}
+    env = clean_env()
     env["PYTHONPATH"] = str(installed)  # the installed copy comes before the checkout
     return subprocess.run(
         [sys.executable, "-m", "tmkfacts", *args],
