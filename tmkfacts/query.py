@@ -306,18 +306,18 @@ class Membership:
 
 def memberships(base: FactBase) -> list[Membership]:
     """Every body TMK joined, from its `membership` facts, in the order it joined them."""
-    found = []
-    for fact in oldest_first(base.facts):
-        if fact.kind != "membership" or SUBJECT not in fact.entities:
-            continue
-        for entity_id in fact.entities:
-            body = base.entity(entity_id)
-            if body.type in MEMBERSHIP_BODIES:
-                benefits = tuple(
-                    f for f in base.facts if f.kind == "benefit" and body.id in f.entities
-                )
-                found.append(Membership(body, fact, benefits))
-    return found
+    benefits: dict[str, list[Fact]] = {}
+    for fact in base.facts:
+        if fact.kind == "benefit":
+            for entity_id in fact.entities:
+                benefits.setdefault(entity_id, []).append(fact)
+    return [
+        Membership(body, fact, tuple(benefits.get(body.id, ())))
+        for fact in oldest_first(base.facts)
+        if fact.kind == "membership" and SUBJECT in fact.entities
+        for body in (base.entity(entity_id) for entity_id in fact.entities)
+        if body.type in MEMBERSHIP_BODIES
+    ]
 
 
 # --- sources and summaries --------------------------------------------------------------------
