@@ -54,25 +54,21 @@ def hit_table(hits: Sequence[Hit]) -> Table:
 
 def fact_panel(base: FactBase, fact: Fact) -> Panel:
     """One fact in full: date and how it is known, kind, text, entities, figures and sources."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
     date = Text(_dated(fact.date))
     if fact.date_note:
         date.append(f"\n{fact.date_note}", style="dim")
-    grid.add_row("Date", date)
-    grid.add_row("Kind", Text(fact.kind))
+    rows: list[tuple[str, Text]] = [("Date", date), ("Kind", Text(fact.kind))]
     if fact.place:
-        grid.add_row("Place", Text(fact.place))
-    grid.add_row("Text", Text(fact.text))
+        rows.append(("Place", Text(fact.place)))
+    rows.append(("Text", Text(fact.text)))
     entities = Text("\n").join(_entity_line(base, base.entity(e)) for e in fact.entities)
-    grid.add_row("Entities", entities)
+    rows.append(("Entities", entities))
     if fact.figures:
-        grid.add_row("Figures", Text("\n").join(Text(figure_text(f)) for f in fact.figures))
+        rows.append(("Figures", Text("\n").join(Text(figure_text(f)) for f in fact.figures)))
     if fact.materials:
-        grid.add_row("Materials", Text(", ".join(fact.materials)))
+        rows.append(("Materials", Text(", ".join(fact.materials))))
     if fact.tags:
-        grid.add_row("Tags", Text(", ".join(fact.tags)))
+        rows.append(("Tags", Text(", ".join(fact.tags))))
     sources = Text()
     for number, source_id in enumerate(fact.sources, start=1):
         source = base.source(source_id)
@@ -82,9 +78,10 @@ def fact_panel(base: FactBase, fact: Fact) -> Panel:
         sources.append(source.url, style="underline")
         if number < len(fact.sources):
             sources.append("\n")
-    grid.add_row("Sources", sources)
+    rows.append(("Sources", sources))
     if fact.origin is not None:
-        grid.add_row("Defined", Text(str(fact.origin), style="dim"))
+        rows.append(("Defined", Text(str(fact.origin), style="dim")))
+    grid = _pairs(rows, label_style="bold")
     heading = Text(fact.title, style="bold")
     heading.append(f"\n{fact.id}\n", style="dim")
     return Panel(Group(heading, grid), box=box.ROUNDED, expand=False)
@@ -322,10 +319,10 @@ def _sentence_with(text: str, pattern: re.Pattern[str], beyond: str) -> Text | N
     return None
 
 
-def _pairs(pairs: Iterable[tuple[str, Text]]) -> Table:
+def _pairs(pairs: Iterable[tuple[str, Text]], label_style: str = "") -> Table:
     """A borderless two-column grid: a short label, then text that wraps."""
     grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
+    grid.add_column(style=label_style, no_wrap=True)
     grid.add_column(overflow="fold")
     for label, text in pairs:
         grid.add_row(Text(label), text)
