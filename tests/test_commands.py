@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tmkfacts import load, rows
+from tmkfacts import load, rows, search
 from tmkfacts import query as q
 from tmkfacts.cli import app
 
@@ -126,6 +126,27 @@ def test_search_ranks_and_reports_what_matched():
     assert found[0]["matched"] == ["guild"]
 
 
+def test_search_takes_minus_words_as_exclusions_not_options():
+    assert ids(run("search", "acme", "-rhenium", "-guild", "-jane", "--json")) == ["founded"]
+    after_dashes = ["search", "--json", "--data", str(MINI), "--", "guild", "-member"]
+    assert ids(runner.invoke(app, after_dashes)) == ["guild-benefits"]
+
+
+def test_search_says_what_it_searched_for_instead_of_a_typo():
+    result = run("search", "rhenum", "--json")
+    assert (result.exit_code, ids(result)) == (0, ["first-export"])
+    assert result.stderr == "tmkfacts: no fact has 'rhenum'; searched for 'rhenium' instead\n"
+    table = run("search", "rhenum")
+    assert table.stderr == result.stderr
+    assert "Acme exports rhenium" in table.stdout
+
+
+def test_search_field_filters_and_options_must_both_hold():
+    assert ids(run("search", "kind:membership", "--json")) == ["guild-membership"]
+    result = run("search", "kind:membership", "--kind", "benefit", "--json")
+    assert (result.exit_code, result.stdout) == (1, "[]\n")
+
+
 def test_search_words_may_come_in_one_argument_or_several():
     assert ids(run("search", "acme buyer", "--json")) == ids(
         run("search", "acme", "buyer", "--json")
@@ -134,7 +155,7 @@ def test_search_words_may_come_in_one_argument_or_several():
 
 def test_search_takes_the_list_filters():
     assert ids(run("search", "acme", "--json", "--kind", "founding")) == ["founded"]
-    best = q.search(MINI_BASE, "acme")[0].fact.id
+    best = search.search(MINI_BASE, "acme").hits[0].fact.id
     assert ids(run("search", "acme", "--json", "--limit", "1")) == [best]
 
 
@@ -170,7 +191,12 @@ def test_show_prints_a_fact_in_full():
         (["list", "--tag", "quote", "--kind", "export"], "no facts match"),
         (["list", "--entity", "byer"], "no entity 'byer' (did you mean 'buyer'?)"),
         (["list", "--material", "gold"], "no fact has the material 'gold'"),
-        (["search", "nothing-like-this"], "no facts match"),
+        (["search", "nothing-like-this"], "no fact has the word 'nothing'"),
+        (["search", "acme", "--kind", "profile"], "no facts match"),
+        (
+            ["search", "acme", "tashkent", "--kind", "export"],
+            "no fact matches all of 'acme', 'tashkent'",
+        ),
         (["timeline", "--since", "2030"], "no facts match"),
         (["show", "first-exprot"], "no fact 'first-exprot'; did you mean first-export?"),
         (["show", "zebra"], "no fact 'zebra'; 'tmkfacts list' shows every id"),
@@ -224,6 +250,15 @@ def test_an_empty_base_has_nothing_to_summarize(tmp_path):
             "Invalid value for '--limit': 0 is not in the range x>=1. (see 'tmkfacts list --help')",
         ),
         (["search", " "], "give at least one word to search for"),
+        (
+            ["search", "acme", "--limt", "1"],
+            "no such option: --limt (did you mean '--limit'?) (see 'tmkfacts search --help')",
+        ),
+        (
+            ["search", "date:2025-13"],
+            "date:2025-13: '2025-13' has no month 13; months run from 01 to 12",
+        ),
+        (["search", "kind:"], "'kind:' needs a value, as in kind:membership"),
         (["search"], "Missing argument 'QUERY...'. (see 'tmkfacts search --help')"),
         (["show"], "Missing argument 'ID'. (see 'tmkfacts show --help')"),
         (
@@ -319,7 +354,7 @@ def test_installed_script_exit_codes(tmp_path):
     found = script(tmp_path, "search", "rhenium")
     assert (found.returncode, found.stderr) == (0, "")
     missed = script(tmp_path, "search", "nothing-like-this")
-    assert (missed.returncode, missed.stderr) == (1, "tmkfacts: no facts match\n")
+    assert (missed.returncode, missed.stderr) == (1, "tmkfacts: no fact has the word 'nothing'\n")
     wrong = script(tmp_path, "list", "--kind", "exprot")
     assert (wrong.returncode, wrong.stderr) == (
         2,

@@ -1,8 +1,6 @@
-"""The core's questions, on the small test base: filters, search, partners, summaries."""
+"""The core's questions, on the small test base: filters, partners, summaries."""
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from tmkfacts import FactBase, PartialDate, load
 from tmkfacts import query as q
@@ -109,6 +107,19 @@ def test_entity_filters_must_all_hold(mini):
     assert ids(q.select(mini, q.Filter(entities=("acme", "Buyer OU")))) == ["first-export"]
 
 
+def test_an_entity_brings_its_subsidiaries(mini):
+    assert q.entity_ids(mini, "Holding Group") == {"holding", "buyer"}
+    assert ids(q.select(mini, q.Filter(entities=("holding",)))) == ["first-export"]
+
+
+def test_a_country_keeps_facts_about_entities_based_there(mini):
+    assert ids(q.select(mini, q.Filter(countries=("ee",)))) == ["first-export"]
+    assert ids(q.select(mini, q.Filter(countries=("BE", "UZ")))) == [
+        "guild-membership",
+        "guild-benefits",
+    ]
+
+
 def test_materials_and_tags_are_compared_as_slugs(mini):
     assert ids(q.select(mini, q.Filter(materials=("Rhenium",)))) == ["first-export"]
     assert ids(q.select(mini, q.Filter(tags=("First Export",)))) == ["first-export"]
@@ -125,82 +136,6 @@ def test_a_miss_is_explained_when_a_value_is_unknown(mini):
     assert q.explain_miss(mini, q.Filter(tags=("zzz",))) == "no fact has the tag 'zzz'"
     # known values that simply do not meet together: nothing to explain
     assert q.explain_miss(mini, q.Filter(tags=("quote", "grants"))) is None
-
-
-# --- search -------------------------------------------------------------------------------------
-
-
-def test_search_needs_every_word(mini):
-    assert ids(h.fact for h in q.search(mini, "rhenium buyer")) == ["first-export"]
-    assert q.search(mini, "rhenium tashkent") == []
-
-
-def test_search_matches_the_start_of_words_in_any_case(mini):
-    assert ids(h.fact for h in q.search(mini, "EXPORT")) == ["first-export"]  # 'exports'
-    assert ids(h.fact for h in q.search(mini, "ship")) == ["first-export"]  # 'shipped'
-    assert q.search(mini, "hipped") == []  # not inside a word
-
-
-def test_search_looks_in_names_aliases_materials_tags_and_place(mini):
-    assert "first-export" in ids(h.fact for h in q.search(mini, "AMC"))  # a short name
-    assert ids(h.fact for h in q.search(mini, "holding")) == []  # a parent is not named
-    assert ids(h.fact for h in q.search(mini, "grants")) == ["guild-benefits"]
-    assert ids(h.fact for h in q.search(mini, "first-export")) == ["first-export"]
-    assert ids(h.fact for h in q.search(mini, "tashkent")) == ["founded"]
-    assert ids(h.fact for h in q.search(mini, "tungsten")) == ["guild-membership"]
-
-
-def test_search_ranks_a_title_match_above_a_text_match(mini):
-    hits = q.search(mini, "guild")
-    assert ids(h.fact for h in hits) == ["guild-membership", "guild-benefits"]
-    # both name the Guild in their title and entities; only the membership also in its text
-    assert hits[0].score > hits[1].score
-    speaks = q.search(mini, "jane")
-    assert ids(h.fact for h in speaks) == ["director-quote"]
-    assert speaks[0].matched == ("jane",)
-
-
-def test_search_applies_the_filter_and_the_limit(mini):
-    where = q.Filter(kinds=("benefit",))
-    assert ids(h.fact for h in q.search(mini, "acme", where)) == ["guild-benefits"]
-    assert len(q.search(mini, "acme", limit=2)) == 2
-
-
-@pytest.mark.parametrize("query", ["", "   ", "\t\n"])
-def test_a_search_without_words_is_an_error(mini, query):
-    with pytest.raises(QueryError, match="at least one word"):
-        q.search(mini, query)
-
-
-@pytest.mark.parametrize(
-    "query", ["[italic]", "(", "*", ".*", "\\", "a|b", "|", "$21.3", "[link=x]", "^", "?"]
-)
-def test_regex_and_markup_characters_are_searched_as_text(mini, query):
-    assert q.search(mini, query) == []
-
-
-def test_markup_in_a_fact_is_found_as_written(mini):
-    assert ids(h.fact for h in q.search(mini, "[bold]markets[/bold]")) == ["guild-benefits"]
-
-
-@given(st.text(max_size=60))
-def test_search_never_fails_on_any_text(text):
-    base = load([MINI])
-    if not text.split():
-        with pytest.raises(QueryError):
-            q.search(base, text)
-    else:
-        for hit in q.search(base, text):
-            assert hit.matched == tuple(dict.fromkeys(text.casefold().split()))
-
-
-def test_term_pattern_finds_whole_words_starting_with_a_term():
-    pattern = q.term_pattern(["export", "rhen"])
-    assert [m.group() for m in pattern.finditer("Exports of RHENIUM, re-exported")] == [
-        "Exports",
-        "RHENIUM",
-        "exported",
-    ]
 
 
 # --- one fact -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from tmkfacts import loads, render
+from tmkfacts import loads, render, search
 from tmkfacts import query as q
 from tmkfacts.model import Figure
 
@@ -21,7 +21,7 @@ MINI_BASE = loads(MINI.read_bytes(), name="mini.toml")
 
 VIEWS = {
     "list": lambda: render.fact_table(q.list_facts(MINI_BASE)),
-    "search": lambda: render.hit_table(q.search(MINI_BASE, "acme ship")),
+    "search": lambda: render.hit_table(search.search(MINI_BASE, "acme ship").hits),
     "show": lambda: render.fact_panel(MINI_BASE, MINI_BASE.fact("first-export")),
     "partners": lambda: render.partner_table(q.partners(MINI_BASE)),
     "memberships": lambda: render.membership_table(q.memberships(MINI_BASE)),
@@ -71,12 +71,12 @@ def test_view_fits_any_width_without_losing_ids(name, width):
 def test_markup_in_facts_is_shown_as_written():
     text = draw(render.membership_table(q.memberships(MINI_BASE)), 80)
     assert "[bold]markets[/bold]" in text
-    hits = render.hit_table(q.search(MINI_BASE, "[bold]markets"))
+    hits = render.hit_table(search.search(MINI_BASE, "[bold]markets").hits)
     assert "[bold]markets[/bold]" in draw(hits, 80)
 
 
 def test_search_highlights_whole_words_that_matched():
-    table = render.hit_table(q.search(MINI_BASE, "acme ship"))
+    table = render.hit_table(search.search(MINI_BASE, "acme ship").hits)
     (cell,) = table.columns[1].cells
     assert isinstance(cell, Text)
     marked = [
@@ -87,7 +87,7 @@ def test_search_highlights_whole_words_that_matched():
 
 
 def test_a_sentence_is_added_only_for_words_missing_from_the_title():
-    table = render.hit_table(q.search(MINI_BASE, "acme exports"))
+    table = render.hit_table(search.search(MINI_BASE, "acme exports").hits)
     (cell,) = table.columns[1].cells
     assert isinstance(cell, Text)
     assert cell.plain == "Acme exports rhenium for the first time\nexport · first-export"

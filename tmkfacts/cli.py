@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from tmkfacts import query, rows, store
+from tmkfacts import search as full_text
 from tmkfacts.errors import FactsError, QueryError, did_you_mean
 from tmkfacts.model import KINDS, RELATIONS, FactBase, PartialDate
 
@@ -209,8 +210,9 @@ def list_(
     )
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # -word excludes a word
 def search(
+    context: typer.Context,
     words: Annotated[list[str], typer.Argument(metavar="QUERY...", show_default=False)],
     *,
     data: DataOpt = None,
@@ -223,15 +225,24 @@ def search(
     until: UntilOpt = None,
     limit: LimitOpt = None,
 ) -> None:
-    """Find facts containing every word of QUERY, best match first.
+    """Find facts matching every word of QUERY, best match first.
 
-    A word matches the start of a word in a fact's title, text or place, its entities' names,
-    or its materials and tags, in any case: 'export' finds 'exports'.
+    Case, accents and word endings do not matter ('exported' finds 'exports'); names, synonyms
+    (REE, CRM), countries (Estonia, Estonian, EE) and typos are understood. Also: "a phrase",
+    -word to exclude, and filters kind: entity: material: tag: country: date: after: before:
+    (date:2025Q1, date:2025-03..2025-08). See the README for the whole syntax.
     """
+    _no_unknown_options(context, words)
     base, where = _base(data), _filter(kind, entity, material, tag, since, until)
-    hits = query.search(base, " ".join(words), where, limit)
+    found = full_text.search(base, " ".join(words), where, limit)
+    for typed, instead in found.corrections:
+        typer.echo(f"tmkfacts: no fact has '{typed}'; searched for '{instead}' instead", err=True)
     _emit(
-        hits, as_json, partial(rows.hit, base), lambda: render.hit_table(hits), _miss(base, where)
+        found.hits,
+        as_json,
+        partial(rows.hit, base),
+        lambda: render.hit_table(found.hits),
+        lambda: found.hint or query.explain_miss(base, where) or "no facts match",
     )
 
 
@@ -376,6 +387,14 @@ def _emit(
         raise typer.Exit(1)
 
 
+def _no_unknown_options(context: typer.Context, words: list[str]) -> None:
+    """Refuse a mistyped --option, which search takes as words so that -word can exclude one."""
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            known = [name for param in context.command.params for name in param.opts]
+            context.fail(f"no such option: {word}{did_you_mean(word, known)}")
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"tmkfacts: error: {' '.join(message.split())}", err=True)
     return code
@@ -414,12 +433,12 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     until: PartialDate | None,
 ) -> query.Filter:
     return query.Filter(
-        tuple(kinds or ()),
-        tuple(entities or ()),
-        tuple(materials or ()),
-        tuple(tags or ()),
-        since,
-        until,
+        kinds=tuple(kinds or ()),
+        entities=tuple(entities or ()),
+        materials=tuple(materials or ()),
+        tags=tuple(tags or ()),
+        since=since,
+        until=until,
     )
 
 

@@ -1,6 +1,7 @@
-"""Questions asked of a fact base: filters, search, partners, memberships, timelines, summaries.
+"""Questions asked of a fact base: filters, partners, memberships, timelines, summaries.
 
 Pure functions over a FactBase: nothing here reads files, prints, or imports Typer or Rich.
+Full-text search is in `tmkfacts.search`.
 Facts are ordered by `date_key`, so a date known only to its year sorts before the months of
 that year, and facts of equal date keep the order of the fact files.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tmkfacts.errors import QueryError, did_you_mean, known_hint
@@ -20,9 +21,6 @@ SUBJECT = "tmk"
 
 #: Entity types that TMK can join as a member.
 MEMBERSHIP_BODIES = frozenset({"association", "alliance", "institute", "network"})
-
-#: How much a search word counts where it is found: headlines and names weigh most.
-_WEIGHTS = {"title": 3.0, "names": 2.0, "topics": 2.0, "text": 1.0}
 
 
 def date_key(date: PartialDate) -> tuple[int, int, int]:
@@ -58,14 +56,17 @@ class Filter:
     """Which facts to keep. A fact must meet every condition given.
 
     `kinds` keeps facts of any of the kinds; `entities`, `materials` and `tags` keep facts that
-    have each of them (an entity by id or by any of its names, case-insensitively). `since` and
-    `until` keep facts whose date may fall in the range: a fact dated 2025 overlaps 2025-07.
+    have each of them (an entity by id or by any of its names, case-insensitively, and with it
+    its subsidiaries); `countries` (ISO codes) keeps facts about an entity based in each of
+    them. `since` and `until` keep facts whose date may fall in the range: a fact dated 2025
+    overlaps 2025-07.
     """
 
     kinds: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     materials: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
     since: PartialDate | None = None
     until: PartialDate | None = None
 
@@ -76,6 +77,10 @@ def select(base: FactBase, where: Filter) -> list[Fact]:
     entity_sets = [entity_ids(base, name) for name in where.entities]
     materials = [_slug(material) for material in where.materials]
     tags = [_slug(tag) for tag in where.tags]
+    country_sets = [
+        {entity.id for entity in base.entities if entity.country == code.upper()}
+        for code in where.countries
+    ]
     since = where.since.first_day if where.since else None
     until = where.until.last_day if where.until else None
     if since and until and since > until:
@@ -88,6 +93,7 @@ def select(base: FactBase, where: Filter) -> list[Fact]:
         and all(ids.intersection(fact.entities) for ids in entity_sets)
         and all(material in fact.materials for material in materials)
         and all(tag in fact.tags for tag in tags)
+        and all(ids.intersection(fact.entities) for ids in country_sets)
         and (since is None or fact.date.last_day >= since)
         and (until is None or fact.date.first_day <= until)
     ]
@@ -99,13 +105,22 @@ def list_facts(base: FactBase, where: Filter | None = None, limit: int | None = 
 
 
 def entity_ids(base: FactBase, name: str) -> set[str]:
-    """Ids of the entities with this id or name (any alias), compared case-insensitively."""
+    """Ids of the entities with this id or name (any alias), and of their subsidiaries.
+
+    Names are compared case-insensitively; Chinalco's ids include its subsidiary Chalieco's.
+    """
     wanted = _fold(name)
-    return {
+    found = {
         entity.id
         for entity in base.entities
         if wanted == entity.id or any(wanted == _fold(each) for each in entity.names)
     }
+    grew = bool(found)
+    while grew:  # add children until a pass finds no more; parent chains are acyclic
+        children = {e.id for e in base.entities if e.parent in found and e.id not in found}
+        found |= children
+        grew = bool(children)
+    return found
 
 
 def explain_miss(base: FactBase, where: Filter) -> str | None:
@@ -138,73 +153,6 @@ def _fold(text: str) -> str:
 
 def _slug(text: str) -> str:
     return "-".join(text.casefold().replace("_", " ").split())
-
-
-# --- search -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A fact found by a search, how well it matched, and the search words that matched."""
-
-    fact: Fact
-    score: float
-    matched: tuple[str, ...]
-
-
-def search_terms(query: str) -> tuple[str, ...]:
-    """The words of a query, case-folded, each once; QueryError when there are none."""
-    terms = tuple(dict.fromkeys(query.casefold().split()))
-    if not terms:
-        raise QueryError("give at least one word to search for")
-    return terms
-
-
-def term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
-    """A pattern for the words that begin with any of the terms, as search matches them."""
-    longest_first = sorted(terms, key=len, reverse=True)
-    alternatives = "|".join(re.escape(term) for term in longest_first)
-    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
-
-
-def search(
-    base: FactBase, query: str, where: Filter | None = None, limit: int | None = None
-) -> list[Hit]:
-    """Facts in which every word of the query starts a word, best match first.
-
-    A word may be found in the fact's title, text or place, in the names of its entities, or in
-    its materials and tags; case does not matter, and `export` also finds `exports`. A fact
-    scores by where its words are found (title 3, names 2, materials and tags 2, text 1); ties
-    go to the newer fact.
-    """
-    terms = search_terms(query)
-    patterns = [term_pattern([term]) for term in terms]
-    hits = []
-    for fact in newest_first(select(base, where or Filter())):
-        fields = _search_fields(base, fact)
-        score = 0.0
-        for pattern in patterns:
-            found = [_WEIGHTS[name] for name, text in fields.items() if pattern.search(text)]
-            if not found:
-                break
-            score += sum(found)
-        else:
-            hits.append(Hit(fact, score, terms))
-    hits.sort(key=lambda hit: hit.score, reverse=True)
-    return hits[:limit]
-
-
-def _search_fields(base: FactBase, fact: Fact) -> dict[str, str]:
-    # Parts are joined by newlines, which no search word can contain.
-    names = [
-        name for entity_id in fact.entities for name in (entity_id, *base.entity(entity_id).names)
-    ]
-    return {
-        "title": fact.title,
-        "names": "\n".join(names),
-        "topics": "\n".join((*fact.materials, *fact.tags)),
-        "text": f"{fact.text}\n{fact.place or ''}",
-    }
 
 
 # --- one fact ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
-from tmkfacts.query import Hit, Membership, Partner, SourceUse, Summary, term_pattern
+from tmkfacts.query import Membership, Partner, SourceUse, Summary
+from tmkfacts.search import Hit, spans, stems
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _MATCH = "bold reverse"
@@ -42,9 +43,8 @@ def hit_table(hits: Sequence[Hit]) -> Table:
     """
     table = _table("Date", "Fact")
     for hit in hits:
-        pattern = term_pattern(hit.matched)
-        cell = _fact_cell(hit.fact, pattern)
-        sentence = _sentence_with(hit.fact.text, pattern, beyond=hit.fact.title)
+        cell = _fact_cell(hit.fact, hit.words)
+        sentence = _sentence_with(hit.fact.text, hit.words, beyond=hit.fact.title)
         if sentence is not None:
             cell.append("\n")
             cell.append_text(sentence)
@@ -296,26 +296,28 @@ def _panel(title: str, body: RenderableType) -> Panel:
     return Panel(body, title=Text(title, style="bold"), title_align="left", expand=False)
 
 
-def _fact_cell(fact: Fact, pattern: re.Pattern[str] | None = None) -> Text:
-    cell = Text(fact.title)
-    if pattern is not None:
-        cell.highlight_regex(pattern, _MATCH)
+def _fact_cell(fact: Fact, words: frozenset[str] = frozenset()) -> Text:
+    cell = _highlighted(fact.title, words)
     cell.append(f"\n{fact.kind} · {fact.id}", style="dim")
     return cell
 
 
-def _sentence_with(text: str, pattern: re.Pattern[str], beyond: str) -> Text | None:
-    """The first sentence of text holding a match that `beyond` lacks, highlighted; or None."""
-    missing = {m.group().casefold() for m in pattern.finditer(text)} - {
-        m.group().casefold() for m in pattern.finditer(beyond)
-    }
+def _highlighted(text: str, words: frozenset[str], style: str = "") -> Text:
+    """Text with the words of these stems highlighted."""
+    shown = Text(text, style=style)
+    for start, end in spans(text, words):
+        shown.stylize(_MATCH, start, end)
+    return shown
+
+
+def _sentence_with(text: str, words: frozenset[str], beyond: str) -> Text | None:
+    """The first sentence of text holding a matched word that `beyond` lacks; or None."""
+    missing = (set(words) & set(stems(text))) - set(stems(beyond))
     if not missing:
         return None
     for sentence in re.split(r"(?<=[.!?])\s+", text):
-        if any(m.group().casefold() in missing for m in pattern.finditer(sentence)):
-            shown = Text(sentence, style="italic")
-            shown.highlight_regex(pattern, _MATCH)
-            return shown
+        if missing.intersection(stems(sentence)):
+            return _highlighted(sentence, words, style="italic")
     return None
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from tmkfacts.errors import Problem
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
-from tmkfacts.query import Hit, Membership, Partner, SourceUse, Summary
+from tmkfacts.query import Membership, Partner, SourceUse, Summary
+from tmkfacts.search import Hit
 
 Row = dict[str, object]
 
