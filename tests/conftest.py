@@ -9,8 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tmkfacts import FactBase
+
+# `pytest --hypothesis-profile=fuzz` (as bench/fuzz.py runs it) tries 10,000 examples per
+# property instead of the default 100.
+settings.register_profile(
+    "fuzz", max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid"

@@ -8,9 +8,11 @@ one line on stderr.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +23,7 @@ from typer.core import TyperGroup
 
 from tmkfacts import query, rows, store
 from tmkfacts import search as full_text
-from tmkfacts.errors import FactsError, QueryError, did_you_mean
+from tmkfacts.errors import FactsError, QueryError, did_you_mean, printable
 from tmkfacts.model import KINDS, RELATIONS, FactBase, PartialDate
 
 
@@ -58,8 +60,10 @@ class _Commands(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        _tolerate_narrow_encodings()
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as error:  # a usage error: bad option, unknown command
             context = getattr(error, "ctx", None)
             hint = f" (see '{context.command_path} --help')" if context is not None else ""
@@ -68,6 +72,13 @@ class _Commands(TyperGroup):
             code = _fail(_facts_error_line(error), 2)
         except QueryError as error:
             code = _fail(str(error), 2)
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, and no traceback
+            code = 130
+        except Exception as error:  # a bug in tmkfacts, not bad input
+            if "--debug" in argv or os.environ.get("TMKFACTS_DEBUG"):
+                raise
+            bug = f"{type(error).__name__}: {error}"
+            code = _fail(f"internal error: {bug} (run with --debug to see where)", 2)
         code = code if isinstance(code, int) else 0
         if standalone_mode:
             sys.exit(code)
@@ -87,6 +98,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+
+#: How many problems `check` lists unless asked for all: a screenful stays readable.
+_SHOWN_PROBLEMS = 50
 
 # --- options shared by the commands, declared once -------------------------------------------
 
@@ -179,7 +193,13 @@ LimitOpt = Annotated[
 
 
 @app.callback(invoke_without_command=True)
-def _main(context: typer.Context) -> None:
+def _main(
+    context: typer.Context,
+    debug: Annotated[  # read before parsing, in _Commands.main
+        bool,
+        typer.Option("--debug", help="Show the traceback of an internal error.", hidden=True),
+    ] = False,
+) -> None:
     """Sourced, dated facts about the Uzbekistan Technological Metals Complex (TMK)."""
     if context.invoked_subcommand is None:
         typer.echo(context.get_help())
@@ -242,7 +262,7 @@ def search(
         as_json,
         partial(rows.hit, base),
         lambda: render.hit_table(found.hits),
-        lambda: found.hint or query.explain_miss(base, where) or "no facts match",
+        lambda: found.hint or query.explain_miss(base, where) or _no_match(base),
     )
 
 
@@ -337,8 +357,15 @@ def sources(data: DataOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def check(data: DataOpt = None, as_json: JsonOpt = False) -> None:
-    """Validate fact files and list every problem, one per line: FILE:LINE: ID: MESSAGE.
+def check(
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help=f"List every problem, not only the first {_SHOWN_PROBLEMS}."),
+    ] = False,
+) -> None:
+    """Validate fact files and list their problems, one per line: FILE:LINE: ID: MESSAGE.
 
     Exits 0 when clean, 1 when problems were found, 2 when a file cannot be read.
     """
@@ -347,12 +374,18 @@ def check(data: DataOpt = None, as_json: JsonOpt = False) -> None:
     except FactsError as error:
         if error.unreadable:
             raise
-        if as_json:
-            typer.echo(rows.dumps(rows.problem(problem) for problem in error.problems))
-        else:
-            for problem in error.problems:
-                typer.echo(str(problem))
-        count = len(error.problems)
+        problems = error.problems
+        with _pipe_may_close():
+            if as_json:
+                typer.echo(rows.dumps(rows.problem(problem) for problem in problems))
+            else:
+                shown = problems if show_all else problems[:_SHOWN_PROBLEMS]
+                for problem in shown:
+                    typer.echo(printable(str(problem)))
+                if len(shown) < len(problems):
+                    more = len(problems) - len(shown)
+                    typer.echo(f"... and {more} more; 'tmkfacts check --all' lists them all")
+        count = len(problems)
         typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         raise typer.Exit(1) from None
     if as_json:
@@ -376,14 +409,15 @@ def _emit(
     miss: Callable[[], str],
 ) -> None:
     """Print items as a JSON array or as a table; exit 1, saying why, when there are none."""
-    if as_json:
-        typer.echo(rows.dumps(row(item) for item in items))
-    elif items:
-        from rich.console import Console
+    with _pipe_may_close():
+        if as_json:
+            typer.echo(rows.dumps((row(item) for item in items), ascii=not _utf8(sys.stdout)))
+        elif items:
+            from rich.console import Console
 
-        Console(highlight=False).print(view())
+            Console(highlight=False).print(view())
     if not items:
-        typer.echo(f"tmkfacts: {miss()}", err=True)
+        typer.echo(f"tmkfacts: {printable(miss())}", err=True)
         raise typer.Exit(1)
 
 
@@ -396,8 +430,32 @@ def _no_unknown_options(context: typer.Context, words: list[str]) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    typer.echo(f"tmkfacts: error: {' '.join(message.split())}", err=True)
+    typer.echo(f"tmkfacts: error: {printable(message)}", err=True)
     return code
+
+
+def _tolerate_narrow_encodings() -> None:
+    """Print what an ASCII or Latin-1 terminal cannot show as '?', rather than fail on it."""
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and not _utf8(stream):
+        stream.reconfigure(errors="replace")
+
+
+def _utf8(stream: object) -> bool:
+    encoding = getattr(stream, "encoding", None) or ""
+    return encoding.casefold().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+@contextmanager
+def _pipe_may_close() -> Iterator[None]:
+    """End quietly when the reader of a pipe stops reading (`| head`), as Unix tools do."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Later writes, and the interpreter's last flush, go nowhere instead of failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(128 + 13) from None  # 141: killed by SIGPIPE, as the shell reports it
 
 
 def _facts_error_line(error: FactsError) -> str:
@@ -443,7 +501,14 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
 
 
 def _miss(base: FactBase, where: query.Filter) -> Callable[[], str]:
-    return lambda: query.explain_miss(base, where) or "no facts match"
+    return lambda: query.explain_miss(base, where) or _no_match(base)
+
+
+def _no_match(base: FactBase) -> str:
+    if not base.facts:
+        files = ", ".join(base.files) or "the fact files"
+        return f"no facts: {files} {'holds' if len(base.files) == 1 else 'hold'} none"
+    return "no facts match"
 
 
 def _no_fact(base: FactBase, fact_id: str) -> str:

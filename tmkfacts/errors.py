@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -70,3 +71,25 @@ def known_hint(word: str, choices: Iterable[str]) -> str:
     """The choice closest to word, as did_you_mean gives it; else " (known: a, b, c)"."""
     candidates = list(choices)
     return did_you_mean(word, candidates) or f" (known: {', '.join(candidates)})"
+
+
+# Characters a terminal would act on rather than show: C0 and C1 controls (ESC starts colour
+# and cursor sequences) and the bidi controls that reorder what follows them.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    r"""Text that shows at a terminal as written: controls and bidi marks become escapes (\x1b).
+
+    With `lines`, newlines stay and a tab becomes a space; without, all whitespace runs become
+    one space, for a message on one line.
+    """
+    text = text.replace("\t", " ") if lines else " ".join(text.split())
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -14,9 +14,11 @@ from rich import box
 from rich.columns import Columns
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from tmkfacts.errors import printable
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.query import Membership, Partner, SourceUse, Summary
 from tmkfacts.search import Hit, spans, stems
@@ -28,11 +30,27 @@ _BAR_WIDTH = 20
 _WIDE = 76  # columns below which tables fold their details into fewer columns
 
 
+class _Text(Text):
+    r"""Rich text that shows control and bidi characters from the fact base as escapes.
+
+    An escape sequence in a fact must not recolour the terminal, and a right-to-left override
+    must not reorder the table; `\x1b` and `\u202e` show what is there instead.
+    """
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        super().__init__(printable(text, lines=True), style=style)
+
+    def append(self, text: str | Text, style: str | Style | None = None) -> _Text:
+        """Append text, made printable when it is a plain string."""
+        super().append(printable(text, lines=True) if isinstance(text, str) else text, style)
+        return self
+
+
 def fact_table(facts: Sequence[Fact]) -> Table:
     """Facts, one row each: the date, and the title over the kind and the id to `show` it by."""
     table = _table("Date", "Fact")
     for fact in facts:
-        table.add_row(Text(str(fact.date)), _fact_cell(fact))
+        table.add_row(_Text(str(fact.date)), _fact_cell(fact))
     return table
 
 
@@ -48,28 +66,28 @@ def hit_table(hits: Sequence[Hit]) -> Table:
         if sentence is not None:
             cell.append("\n")
             cell.append_text(sentence)
-        table.add_row(Text(str(hit.fact.date)), cell)
+        table.add_row(_Text(str(hit.fact.date)), cell)
     return table
 
 
 def fact_panel(base: FactBase, fact: Fact) -> Panel:
     """One fact in full: date and how it is known, kind, text, entities, figures and sources."""
-    date = Text(_dated(fact.date))
+    date = _Text(_dated(fact.date))
     if fact.date_note:
         date.append(f"\n{fact.date_note}", style="dim")
-    rows: list[tuple[str, Text]] = [("Date", date), ("Kind", Text(fact.kind))]
+    rows: list[tuple[str, Text]] = [("Date", date), ("Kind", _Text(fact.kind))]
     if fact.place:
-        rows.append(("Place", Text(fact.place)))
-    rows.append(("Text", Text(fact.text)))
-    entities = Text("\n").join(_entity_line(base, base.entity(e)) for e in fact.entities)
+        rows.append(("Place", _Text(fact.place)))
+    rows.append(("Text", _Text(fact.text)))
+    entities = _Text("\n").join(_entity_line(base, base.entity(e)) for e in fact.entities)
     rows.append(("Entities", entities))
     if fact.figures:
-        rows.append(("Figures", Text("\n").join(Text(figure_text(f)) for f in fact.figures)))
+        rows.append(("Figures", _Text("\n").join(_Text(figure_text(f)) for f in fact.figures)))
     if fact.materials:
-        rows.append(("Materials", Text(", ".join(fact.materials))))
+        rows.append(("Materials", _Text(", ".join(fact.materials))))
     if fact.tags:
-        rows.append(("Tags", Text(", ".join(fact.tags))))
-    sources = Text()
+        rows.append(("Tags", _Text(", ".join(fact.tags))))
+    sources = _Text()
     for number, source_id in enumerate(fact.sources, start=1):
         source = base.source(source_id)
         sources.append(f"[{number}] ", style="bold")
@@ -80,9 +98,9 @@ def fact_panel(base: FactBase, fact: Fact) -> Panel:
             sources.append("\n")
     rows.append(("Sources", sources))
     if fact.origin is not None:
-        rows.append(("Defined", Text(str(fact.origin), style="dim")))
+        rows.append(("Defined", _Text(str(fact.origin), style="dim")))
     grid = _pairs(rows, label_style="bold")
-    heading = Text(fact.title, style="bold")
+    heading = _Text(fact.title, style="bold")
     heading.append(f"\n{fact.id}\n", style="dim")
     return Panel(Group(heading, grid), box=box.ROUNDED, expand=False)
 
@@ -98,11 +116,11 @@ def partner_table(partners: Sequence[Partner]) -> RenderableType:
             entity = partner.entity
             table.add_row(
                 _named(entity, entity.id, _part_of(partner), short=True),
-                Text(entity.country or "-"),
-                Text("\n".join(entity.relations)),
-                Text(_optional_date(partner.first_date)),
-                Text(_optional_date(partner.last_date)),
-                Text(str(len(partner.facts))),
+                _Text(entity.country or "-"),
+                _Text("\n".join(entity.relations)),
+                _Text(_optional_date(partner.first_date)),
+                _Text(_optional_date(partner.last_date)),
+                _Text(str(len(partner.facts))),
             )
         return table
 
@@ -119,7 +137,7 @@ def partner_table(partners: Sequence[Partner]) -> RenderableType:
                 _part_of(partner),
                 entity.id,
             )
-            table.add_row(_named(entity, *details), Text(str(len(partner.facts))))
+            table.add_row(_named(entity, *details), _Text(str(len(partner.facts))))
         return table
 
     return _ByWidth(wide, narrow)
@@ -129,10 +147,10 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
     """Bodies TMK joined: when, which, where based, and what the membership is to give."""
 
     def gives(membership: Membership) -> Text:
-        return Text("\n").join(Text(f.text) for f in membership.benefits) or Text("-")
+        return _Text("\n").join(_Text(f.text) for f in membership.benefits) or _Text("-")
 
     def when(membership: Membership) -> Text:
-        cell = Text(str(membership.fact.date))
+        cell = _Text(str(membership.fact.date))
         if membership.fact.place:
             cell.append(f"\n{membership.fact.place}", style="dim")
         return cell
@@ -142,7 +160,7 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
         for membership in memberships:
             body = membership.body
             name = _named(body, body.short_name or body.id, body.type)
-            table.add_row(when(membership), name, Text(body.country or "-"), gives(membership))
+            table.add_row(when(membership), name, _Text(body.country or "-"), gives(membership))
         return table
 
     def narrow() -> Table:
@@ -172,7 +190,7 @@ def timeline_table(facts: Sequence[Fact]) -> Table:
         when = ""
         if date.month is not None and (new_month or date.day is not None):
             when = _MONTHS[date.month - 1] + (f" {date.day}" if date.day else "")
-        table.add_row(Text(str(date.year) if new_year else ""), Text(when), _fact_cell(fact))
+        table.add_row(_Text(str(date.year) if new_year else ""), _Text(when), _fact_cell(fact))
         previous = date
     return table
 
@@ -183,18 +201,18 @@ def source_table(uses: Sequence[SourceUse]) -> Table:
     table.columns[-1].justify = "right"
     for use in uses:
         source = use.source
-        cell = Text(source.title)
+        cell = _Text(source.title)
         cell.append(f"\n{source.publisher}\n", style="italic")
         cell.append(source.url, style="underline")
         cell.append(f"\n{source.id}", style="dim")
-        table.add_row(Text(str(source.published)), cell, Text(str(len(use.facts))))
+        table.add_row(_Text(str(source.published)), cell, _Text(str(len(use.facts))))
     return table
 
 
 def summary_view(summary: Summary) -> Group:
     """The fact base at a glance: totals, bar charts, export figures, partners, memberships."""
     base = summary.base
-    heading = Text(
+    heading = _Text(
         f"{len(base.facts)} facts from {len(base.sources)} sources "
         f"about {len(base.entities)} entities",
         style="bold",
@@ -210,16 +228,16 @@ def summary_view(summary: Summary) -> Group:
     exports = _pairs(
         (
             str(fact.date),
-            Text(fact.title).append(f"\n{figure_text(figure)}" if figure else "", style="bold"),
+            _Text(fact.title).append(f"\n{figure_text(figure)}" if figure else "", style="bold"),
         )
         for fact, figure in summary.exports
     )
     partners = _pairs(
-        (country or "-", Text(", ".join(_short(p.entity) for p in found)))
+        (country or "-", _Text(", ".join(_short(p.entity) for p in found)))
         for country, found in summary.partners_by_country
     )
     joined = _pairs(
-        (str(year), Text(", ".join(_short(m.body) + _month_of(m.fact.date) for m in found)))
+        (str(year), _Text(", ".join(_short(m.body) + _month_of(m.fact.date) for m in found)))
         for year, found in summary.memberships_by_year
     )
     newest = _pairs((str(fact.date), _fact_cell(fact)) for fact in summary.newest)
@@ -262,7 +280,7 @@ class _ByWidth:
 
 def _named(entity: Entity, *details: str | None, short: bool = False) -> Text:
     """An entity's name (or short name) over a dim line of the details that are known."""
-    cell = Text(_short(entity) if short else entity.name)
+    cell = _Text(_short(entity) if short else entity.name)
     shown = " · ".join(detail for detail in details if detail)
     if shown:
         cell.append(f"\n{shown}", style="dim")
@@ -293,7 +311,7 @@ def _table(*headers: str) -> Table:
 
 
 def _panel(title: str, body: RenderableType) -> Panel:
-    return Panel(body, title=Text(title, style="bold"), title_align="left", expand=False)
+    return Panel(body, title=_Text(title, style="bold"), title_align="left", expand=False)
 
 
 def _fact_cell(fact: Fact, words: frozenset[str] = frozenset()) -> Text:
@@ -304,8 +322,8 @@ def _fact_cell(fact: Fact, words: frozenset[str] = frozenset()) -> Text:
 
 def _highlighted(text: str, words: frozenset[str], style: str = "") -> Text:
     """Text with the words of these stems highlighted."""
-    shown = Text(text, style=style)
-    for start, end in spans(text, words):
+    shown = _Text(text, style=style)
+    for start, end in spans(shown.plain, words):  # the plain text, after any escapes
         shown.stylize(_MATCH, start, end)
     return shown
 
@@ -327,7 +345,7 @@ def _pairs(pairs: Iterable[tuple[str, Text]], label_style: str = "") -> Table:
     grid.add_column(style=label_style, no_wrap=True)
     grid.add_column(overflow="fold")
     for label, text in pairs:
-        grid.add_row(Text(label), text)
+        grid.add_row(_Text(label), text)
     return grid
 
 
@@ -343,12 +361,12 @@ def _bars(title: str, counts: Sequence[tuple[str, int]]) -> Panel:
     most = max((n for _, n in counts), default=0)
     for label, n in counts:
         width = max(1, round(_BAR_WIDTH * n / most)) if most else 0
-        grid.add_row(Text(label), Text(str(n)), Text(_BAR * width, style="cyan"))
+        grid.add_row(_Text(label), _Text(str(n)), _Text(_BAR * width, style="cyan"))
     return _panel(title, grid)
 
 
 def _entity_line(base: FactBase, entity: Entity) -> Text:
-    line = Text(entity.name)
+    line = _Text(entity.name)
     if entity.type == "person":
         where = base.entity(entity.organization).name if entity.organization else None
         details = [", ".join(part for part in (entity.role, where) if part)]

@@ -18,9 +18,13 @@ from tmkfacts.search import Hit
 Row = dict[str, object]
 
 
-def dumps(rows: Iterable[Row]) -> str:
-    """A JSON array of the rows: UTF-8 text, indented, without a trailing newline."""
-    return json.dumps(list(rows), ensure_ascii=False, indent=2)
+def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
+    r"""A JSON array of the rows, indented, without a trailing newline.
+
+    Text is written as itself, for UTF-8 output; with `ascii`, as \u escapes, for output that
+    cannot hold it.
+    """
+    return json.dumps(list(rows), ensure_ascii=ascii, indent=2)
 
 
 def fact(base: FactBase, item: Fact) -> Row:

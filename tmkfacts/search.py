@@ -353,8 +353,15 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
 
 
+#: The longest query searched; a longer one is almost certainly a mistake, and slow to mend.
+MAX_QUERY = 1000
+
+
 def parse(base: FactBase, text: str) -> Query:
     """Parse a query against the words of a base; QueryError for a malformed one."""
+    if len(text) > MAX_QUERY:
+        message = f"the query is {len(text):,} characters long; at most {MAX_QUERY:,} are searched"
+        raise QueryError(message)
     words: list[str] = []
     phrases: list[Term] = []
     excluded: list[Term] = []

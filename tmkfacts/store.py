@@ -68,6 +68,10 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     for path in files:
         name = str(path)
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES and path.is_file():
+                problems.append(Problem(name, None, _too_big(size), category="io"))
+                continue
             data = path.read_bytes()
         except OSError as error:
             problems.append(Problem(name, None, _describe_os_error(error), category="io"))
@@ -80,6 +84,16 @@ def loads(document: str | bytes, name: str = "<string>") -> FactBase:
     """Validate one fact document given as text or bytes; raise FactsError."""
     data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     return _assemble([_parse(name, data)], [])
+
+
+#: The largest fact file read: parsing takes about ten times a file's size in memory, so this
+#: keeps a mistaken or hostile file from exhausting it. Split a bigger base into several files.
+MAX_FILE_BYTES = 32 * 2**20
+
+
+def _too_big(size: int) -> str:
+    limit = MAX_FILE_BYTES // 2**20
+    return f"{size / 2**20:.1f} MiB is more than a fact file may hold ({limit} MiB); split it"
 
 
 def _describe_os_error(error: OSError) -> str:

@@ -1,0 +1,85 @@
+"""Start-up time of tmkfacts commands against a minimal Typer app, as medians and ratios.
+
+    python bench/startup.py                 # 20 rounds
+    python bench/startup.py --rounds 50
+
+Runs the installed `tmkfacts` script of this interpreter's environment and bench/hello.py
+with the same interpreter, alternately, so both see the same machine state; prints each
+command's median wall time and its ratio to the hello-world's median, with the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HELLO = [sys.executable, str(Path(__file__).with_name("hello.py"))]
+
+#: command -> the most it may cost, as a multiple of the hello-world
+COMMANDS: dict[str, float | None] = {
+    "search rhenium --json": 1.2,
+    "list --json": None,
+    "partners": 1.7,
+    "--help": 1.3,
+    "search --help": 1.3,
+    "summary": None,
+    "timeline": None,
+}
+
+
+def tmkfacts_script() -> str:
+    """The tmkfacts console script installed beside this interpreter."""
+    beside = Path(sys.executable).with_name("tmkfacts")
+    found = str(beside) if beside.exists() else shutil.which("tmkfacts")
+    if not found:
+        sys.exit("bench/startup.py: no tmkfacts script; pip install -e . first")
+    return found
+
+
+def once(argv: list[str], env: dict[str, str]) -> float:
+    """Wall time of one run, in seconds; the run must succeed."""
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    """Run every command and the hello-world alternately; print medians and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    rounds = parser.parse_args().rounds
+    script = tmkfacts_script()
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    runs: dict[str, list[float]] = {"hello-world": [], **{command: [] for command in COMMANDS}}
+    for argv in [HELLO, *([script, *c.split()] for c in COMMANDS)]:
+        once(argv, env)  # warm the file cache and any tmkfacts cache first
+    for _ in range(rounds):
+        for name, times in runs.items():
+            argv = HELLO if name == "hello-world" else [script, *name.split()]
+            times.append(once(argv, env))
+    floor = statistics.median(runs["hello-world"])
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    print(f"{python}, {os.cpu_count()} cores, medians of {rounds} alternating runs")
+    print(f"{'command':<28}{'median':>10}{'ratio':>8}{'target':>8}")
+    failed = False
+    for name, times in runs.items():
+        median = statistics.median(times)
+        target = COMMANDS.get(name)
+        ratio = median / floor
+        verdict = ""
+        if target is not None:
+            verdict = f"≤{target}" + (" ok" if ratio <= target else " MISSED")
+            failed |= ratio > target
+        print(f"{name:<28}{median * 1000:>8.1f}ms{ratio:>8.2f}  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

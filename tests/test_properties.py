@@ -1,0 +1,123 @@
+"""Properties that hold for any input: random fact bases, random bytes, random queries.
+
+CI runs a hundred examples of each; `python bench/fuzz.py` runs ten thousand.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tmkfacts import FactBase, FactsError, load, loads, rows, search
+from tmkfacts.errors import QueryError
+from tmkfacts.model import KINDS
+
+from .conftest import MINI
+
+SLUG = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
+# Any text a person might paste, controls, bidi marks and all: TOML escapes what it must, and
+# the loader must keep every character. Surrogates cannot be encoded at all; a title must be
+# one line, as `check` requires.
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(str.strip)
+TITLE = TEXT.filter(lambda text: "\n" not in text)
+DATE = st.builds(
+    lambda y, m, d: f"{y:04d}" + (f"-{m:02d}" if m else "") + (f"-{d:02d}" if m and d else ""),
+    st.integers(1990, 2030),
+    st.integers(0, 12),
+    st.integers(0, 28),
+)
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string holding text exactly: JSON's escapes are TOML's, but for DEL."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+@st.composite
+def fact_bases(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
+    """A valid fact document, and the facts it should load as."""
+    source_ids = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
+    entity_ids = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
+    fact_ids = draw(st.lists(SLUG, min_size=0, max_size=6, unique=True))
+    parts = [
+        f"[[source]]\nid = {toml_string(source_id)}\ntitle = {toml_string(draw(TEXT))}\n"
+        f'publisher = {toml_string(draw(TEXT))}\nurl = "https://example.org/{source_id}"\n'
+        f'published = "{draw(DATE)}"\n\n'
+        for source_id in source_ids
+    ]
+    parts.extend(
+        f"[[entity]]\nid = {toml_string(entity_id)}\nname = {toml_string(draw(TEXT))}\n"
+        'type = "company"\n\n'
+        for entity_id in entity_ids
+    )
+    facts = []
+    for fact_id in fact_ids:
+        fact = {
+            "id": fact_id,
+            "date": draw(DATE),
+            "kind": draw(st.sampled_from(list(KINDS))),
+            "title": draw(TITLE),
+            "text": draw(TEXT),
+        }
+        facts.append(fact)
+        parts.append(
+            "[[fact]]\n"
+            + "".join(f"{key} = {toml_string(value)}\n" for key, value in fact.items())
+            + f"entities = [{toml_string(draw(st.sampled_from(entity_ids)))}]\n"
+            + f"sources = [{toml_string(draw(st.sampled_from(source_ids)))}]\n\n"
+        )
+    return "".join(parts), facts
+
+
+@given(fact_bases())
+def test_any_valid_base_loads_and_its_json_keeps_every_character(generated):
+    document, facts = generated
+    base = loads(document)
+    shown = json.loads(rows.dumps(rows.fact(base, fact) for fact in base.facts))
+    assert [
+        {key: row[key] for key in ("id", "date", "kind", "title", "text")} for row in shown
+    ] == (facts)
+
+
+def load_or_problems(document: str | bytes) -> FactBase | tuple[str, ...]:
+    """The base a document loads as, or its problems as text; any other error escapes."""
+    try:
+        return loads(document)
+    except FactsError as error:
+        return tuple(str(problem) for problem in error.problems)
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_give_a_base_or_the_loaders_own_error(data):
+    outcome = load_or_problems(data)
+    assert isinstance(outcome, FactBase) or (outcome and all(outcome))
+
+
+TOMLISH = st.lists(
+    st.sampled_from(
+        ['[[fact]]\n', '[[source]]\n', '[[entity]]\n', 'id = "x"\n', 'date = "2025"\n',
+         'fact = 3\n', 'title = """\n', '"""\n', "[", "]", "{", "}", "=", '"', "\n", "a", "1",
+         "entities = [\"x\"]\n", "[[fact.figures]]\n", "value = 1.5\n", "\\u", "\xff", "#"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@given(TOMLISH)
+def test_any_tomlish_text_gives_a_base_or_the_loaders_own_error(text):
+    outcome = load_or_problems(text)
+    assert isinstance(outcome, FactBase) or (outcome and all(outcome))
+
+
+@given(st.text(max_size=80))
+def test_any_query_gives_hits_or_a_query_error(text):
+    base = load([MINI])
+    message: str | None = None
+    try:
+        found = search.search(base, text)
+    except QueryError as error:
+        found, message = search.Results(()), str(error)
+    assert message is None or (message and "\n" not in message)
+    assert all(hit.fact in base.facts for hit in found.hits)
