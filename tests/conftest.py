@@ -47,8 +47,9 @@ def installed_script() -> list[str]:
 
 
 def clean_env() -> dict[str, str]:
-    """The environment without the variables that choose the fact files or the width."""
-    return {k: v for k, v in os.environ.items() if k not in {"TMKFACTS_DATA", "COLUMNS"}}
+    """The environment without the variables that choose the fact files, width or colour."""
+    chosen = {"TMKFACTS_DATA", "COLUMNS", "NO_COLOR", "FORCE_COLOR"}
+    return {k: v for k, v in os.environ.items() if k not in chosen}
 
 
 def assert_jq_reads(json_text: str | bytes) -> None:
@@ -68,6 +69,9 @@ def regen_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _no_env_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's TMKFACTS_DATA from leaking into tests."""
+def _no_env_data(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep a developer's TMKFACTS_DATA and own fact files from leaking into tests."""
     monkeypatch.delenv("TMKFACTS_DATA", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    for name in ("NO_COLOR", "FORCE_COLOR", "PAGER"):
+        monkeypatch.delenv(name, raising=False)

@@ -46,7 +46,7 @@ def ids(result):
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_each_command_draws_a_table(name):
     args, expected = COMMANDS[name]
-    result = run(*args)
+    result = run(*args, "--format", "table")
     assert result.exit_code == 0, result.stderr
     assert expected in result.stdout
     assert result.stderr == ""
@@ -170,7 +170,7 @@ def test_partners_filter_by_relation():
 
 
 def test_show_prints_a_fact_in_full():
-    result = run("show", "FIRST-EXPORT")
+    result = run("show", "FIRST-EXPORT", "--format", "table")
     assert result.exit_code == 0
     for expected in (
         "2025-07 (month only)",
@@ -345,7 +345,7 @@ def test_installed_script_answers_as_json_and_as_a_table(name, tmp_path):
     assert (as_json.returncode, as_json.stderr) == (0, "")
     assert json.loads(as_json.stdout)
     assert_jq_reads(as_json.stdout)
-    table = script(tmp_path, *args)
+    table = script(tmp_path, *args, "--format", "table")
     assert table.returncode == 0, table.stderr
     assert COMMANDS[name][1] in table.stdout
 
@@ -376,4 +376,4 @@ def _imported_modules(*args: str) -> set[str]:
 
 def test_json_output_never_imports_rich_and_a_table_does():
     assert not {m for m in _imported_modules("search", "rhenium", "--json") if m.startswith("rich")}
-    assert "rich.table" in _imported_modules("partners")
+    assert "rich.table" in _imported_modules("partners", "--format", "table")

@@ -176,7 +176,7 @@ HOSTILE = BAD / "hostile-text.toml"
 )
 def test_hostile_text_is_shown_inertly_and_tables_stay_aligned(command, width):
     done = subprocess.run(
-        [*installed_script(), *command.split(), "--data", str(HOSTILE)],
+        [*installed_script(), *command.split(), "--format", "table", "--data", str(HOSTILE)],
         capture_output=True, text=True, env={**clean_env(), "COLUMNS": str(width)}, check=False,
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
@@ -290,7 +290,7 @@ def script(*args: str, env: dict[str, str], data: Path = MINI) -> subprocess.Com
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_20_column_terminal(command):
-    done = script(*command.split(), env={**clean_env(), "COLUMNS": "20"})
+    done = script(*command.split(), "--format", "table", env={**clean_env(), "COLUMNS": "20"})
     assert (done.returncode, done.stderr) == (0, "")
     if command != "check":  # check's one line of text is left to the terminal to wrap
         assert all(cell_len(line.rstrip()) <= 20 for line in done.stdout.splitlines())

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from tmkfacts import loads, render, search
@@ -77,6 +78,7 @@ def test_markup_in_facts_is_shown_as_written():
 
 def test_search_highlights_whole_words_that_matched():
     table = render.hit_table(search.search(MINI_BASE, "acme ship").hits)
+    assert isinstance(table, Table)  # without source notes, the table alone
     (cell,) = table.columns[1].cells
     assert isinstance(cell, Text)
     marked = [
@@ -88,6 +90,7 @@ def test_search_highlights_whole_words_that_matched():
 
 def test_a_sentence_is_added_only_for_words_missing_from_the_title():
     table = render.hit_table(search.search(MINI_BASE, "acme exports").hits)
+    assert isinstance(table, Table)
     (cell,) = table.columns[1].cells
     assert isinstance(cell, Text)
     assert cell.plain == "Acme exports rhenium for the first time\nexport · first-export"

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from tmkfacts import query, rows, store
-from tmkfacts import search as full_text
-from tmkfacts.errors import FactsError, QueryError, did_you_mean, printable
-from tmkfacts.model import KINDS, RELATIONS, FactBase, PartialDate
+from tmkfacts import formats, query, rows, store
+from tmkfacts.errors import FactsError, QueryError, WriteError, did_you_mean, printable
+from tmkfacts.model import KINDS, RELATIONS, Fact, FactBase, PartialDate
 
 
 def _lazy(name: str) -> ModuleType:
@@ -42,11 +43,15 @@ def _lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from tmkfacts import cite as citing
+    from tmkfacts import export as exporting
     from tmkfacts import render
+    from tmkfacts import schema as schemas
 else:
     render = _lazy("tmkfacts.render")
-
-T = TypeVar("T")
+    citing = _lazy("tmkfacts.cite")
+    exporting = _lazy("tmkfacts.export")
+    schemas = _lazy("tmkfacts.schema")
 
 
 class _Commands(TyperGroup):
@@ -70,7 +75,7 @@ class _Commands(TyperGroup):
             code = _fail(f"{error.format_message()}{hint}", error.exit_code)
         except FactsError as error:
             code = _fail(_facts_error_line(error), 2)
-        except QueryError as error:
+        except (QueryError, WriteError) as error:
             code = _fail(str(error), 2)
         except KeyboardInterrupt:  # Ctrl-C: the shell's convention, and no traceback
             code = 130
@@ -95,12 +100,40 @@ class _Commands(TyperGroup):
 app = typer.Typer(
     name="tmkfacts",
     cls=_Commands,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion for bash, zsh, fish
     pretty_exceptions_show_locals=False,
 )
 
 #: How many problems `check` lists unless asked for all: a screenful stays readable.
 _SHOWN_PROBLEMS = 50
+
+
+def _complete_fact(incomplete: str) -> list[str]:
+    """Fact ids that start with what has been typed, for shell completion."""
+    try:
+        base = store.load(_data_paths(None))
+    except FactsError:
+        return []
+    return [fact.id for fact in base.facts if fact.id.startswith(incomplete)]
+
+
+def _complete_entity(incomplete: str) -> list[str]:
+    """Entity ids and names that start with what has been typed, for shell completion."""
+    try:
+        base = store.load(_data_paths(None))
+    except FactsError:
+        return []
+    names = (name for entity in base.entities for name in (entity.id, *entity.names))
+    return sorted({name for name in names if name.casefold().startswith(incomplete.casefold())})
+
+
+def _version(wanted: bool) -> None:
+    if wanted:
+        from tmkfacts import __version__
+
+        typer.echo(f"tmkfacts {__version__}")
+        raise typer.Exit(0)
+
 
 # --- options shared by the commands, declared once -------------------------------------------
 
@@ -117,14 +150,84 @@ DataOpt = Annotated[
     typer.Option(
         "--data",
         metavar="PATH",
-        help="Fact file to read instead of the shipped base; repeat to merge several. "
-        "Default: the files in $TMKFACTS_DATA (separated by ':'), else the shipped base.",
+        help="Fact file to read, 'builtin' for the shipped base; repeat to merge several, in "
+        "order. Default: the files in $TMKFACTS_DATA (separated by ':'), else the shipped base "
+        "and every *.toml in the user's folder ('tmkfacts info' shows where).",
         show_default=False,
     ),
 ]
 JsonOpt = Annotated[
     bool,
-    typer.Option("--json", help="Print a JSON array, one object per row, instead of a table."),
+    typer.Option("--json", help="Print a JSON array, one object per row: --format json."),
+]
+
+
+class Format(StrEnum):
+    """What a command prints: a table for people, or rows for scripts and reports."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+
+
+class Citation(StrEnum):
+    """How `cite` writes a citation."""
+
+    text = "text"
+    markdown = "markdown"
+    bibtex = "bibtex"
+    json = "json"
+
+
+class Color(StrEnum):
+    """When tables are coloured."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="table, json, jsonl, csv, tsv or markdown. Default: a table at a terminal, "
+        "tab-separated columns in a pipe or file.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+FieldsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="F1,F2",
+        help="Which fields to print, in this order, in any format; 'help' lists them.",
+        show_default=False,
+    ),
+]
+ColorOpt = Annotated[
+    Color,
+    typer.Option(
+        "--color",
+        help="Colour tables: auto (at a terminal, unless NO_COLOR is set or TERM=dumb; "
+        "FORCE_COLOR forces it), always or never.",
+        case_sensitive=False,
+    ),
+]
+PagerOpt = Annotated[
+    bool,
+    typer.Option("--pager", help="At a terminal, show a table through $PAGER (less)."),
+]
+SourcesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--with-sources", help="Number each fact's sources in the table and list them below it."
+    ),
 ]
 KindOpt = Annotated[
     list[str] | None,
@@ -133,6 +236,7 @@ KindOpt = Annotated[
         metavar="KIND",
         help=f"Only facts of this kind; repeat for any of several. Kinds: {', '.join(KINDS)}.",
         show_default=False,
+        autocompletion=lambda: list(KINDS),
     ),
 ]
 EntityOpt = Annotated[
@@ -140,9 +244,10 @@ EntityOpt = Annotated[
     typer.Option(
         "--entity",
         metavar="NAME",
-        help="Only facts about this entity, by id or any of its names (any case); "
-        "repeat for facts about all of several.",
+        help="Only facts about this entity or its subsidiaries, by id or any of its names "
+        "(any case); repeat for facts about all of several.",
         show_default=False,
+        autocompletion=_complete_entity,
     ),
 ]
 MaterialOpt = Annotated[
@@ -199,6 +304,12 @@ def _main(
         bool,
         typer.Option("--debug", help="Show the traceback of an internal error.", hidden=True),
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_version
+        ),
+    ] = False,
 ) -> None:
     """Sourced, dated facts about the Uzbekistan Technological Metals Complex (TMK)."""
     if context.invoked_subcommand is None:
@@ -209,7 +320,6 @@ def _main(
 def list_(
     *,
     data: DataOpt = None,
-    as_json: JsonOpt = False,
     kind: KindOpt = None,
     entity: EntityOpt = None,
     material: MaterialOpt = None,
@@ -217,15 +327,22 @@ def list_(
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: LimitOpt = None,
+    with_sources: SourcesOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
 ) -> None:
     """List facts, newest first."""
     base, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.list_facts(base, where, limit)
+    notes = _notes(base, facts, with_sources)
     _emit(
-        facts,
-        as_json,
-        partial(rows.fact, base),
-        lambda: render.fact_table(facts),
+        _Out(fmt, as_json, fields, color, pager),
+        _FACT_VIEW,
+        [rows.fact(base, fact) for fact in facts],
+        lambda: render.fact_table(facts, notes),
         _miss(base, where),
     )
 
@@ -236,7 +353,6 @@ def search(
     words: Annotated[list[str], typer.Argument(metavar="QUERY...", show_default=False)],
     *,
     data: DataOpt = None,
-    as_json: JsonOpt = False,
     kind: KindOpt = None,
     entity: EntityOpt = None,
     material: MaterialOpt = None,
@@ -244,6 +360,12 @@ def search(
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: LimitOpt = None,
+    with_sources: SourcesOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
 ) -> None:
     """Find facts matching every word of QUERY, best match first.
 
@@ -254,31 +376,39 @@ def search(
     """
     _no_unknown_options(context, words)
     base, where = _base(data), _filter(kind, entity, material, tag, since, until)
-    found = full_text.search(base, " ".join(words), where, limit)
+    found = base.search(" ".join(words), where, limit)
     for typed, instead in found.corrections:
         typer.echo(f"tmkfacts: no fact has '{typed}'; searched for '{instead}' instead", err=True)
+    notes = _notes(base, [hit.fact for hit in found.hits], with_sources)
     _emit(
-        found.hits,
-        as_json,
-        partial(rows.hit, base),
-        lambda: render.hit_table(found.hits),
+        _Out(fmt, as_json, fields, color, pager),
+        _HIT_VIEW,
+        [rows.hit(base, hit) for hit in found.hits],
+        lambda: render.hit_table(found.hits, notes),
         lambda: found.hint or query.explain_miss(base, where) or _no_match(base),
     )
 
 
 @app.command()
 def show(
-    fact_id: Annotated[str, typer.Argument(metavar="ID", show_default=False)],
+    fact_id: Annotated[
+        str, typer.Argument(metavar="ID", show_default=False, autocompletion=_complete_fact)
+    ],
+    *,
     data: DataOpt = None,
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
 ) -> None:
     """Show one fact in full: its date and how it is known, entities, figures and sources."""
     base = _base(data)
     found = [fact] if (fact := query.find_fact(base, fact_id)) else []
     _emit(
-        found,
-        as_json,
-        partial(rows.fact, base),
+        _Out(fmt, as_json, fields, color, pager),
+        _FACT_VIEW,
+        [rows.fact(base, each) for each in found],
         lambda: render.fact_panel(base, found[0]),
         lambda: _no_fact(base, fact_id),
     )
@@ -286,8 +416,8 @@ def show(
 
 @app.command()
 def partners(
+    *,
     data: DataOpt = None,
-    as_json: JsonOpt = False,
     relation: Annotated[
         str | None,
         typer.Option(
@@ -295,22 +425,42 @@ def partners(
             metavar="RELATION",
             help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
             show_default=False,
+            autocompletion=lambda: list(RELATIONS),
         ),
     ] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
 ) -> None:
     """List the organizations TMK deals with: buyers, contractors, research partners and more."""
-    found = query.partners(_base(data), relation)
-    _emit(found, as_json, rows.partner, lambda: render.partner_table(found), lambda: "no partners")
+    found = _base(data).partners(relation)
+    _emit(
+        _Out(fmt, as_json, fields, color, pager),
+        _PARTNER_VIEW,
+        [rows.partner(each) for each in found],
+        lambda: render.partner_table(found),
+        lambda: "no partners",
+    )
 
 
 @app.command()
-def memberships(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+def memberships(
+    *,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
+) -> None:
     """List the associations and alliances TMK joined, and what each is expected to give."""
-    found = query.memberships(_base(data))
+    found = _base(data).memberships()
     _emit(
-        found,
-        as_json,
-        rows.membership,
+        _Out(fmt, as_json, fields, color, pager),
+        _MEMBERSHIP_VIEW,
+        [rows.membership(each) for each in found],
         lambda: render.membership_table(found),
         lambda: "no memberships",
     )
@@ -320,76 +470,221 @@ def memberships(data: DataOpt = None, as_json: JsonOpt = False) -> None:
 def timeline(
     *,
     data: DataOpt = None,
-    as_json: JsonOpt = False,
     kind: KindOpt = None,
     entity: EntityOpt = None,
     material: MaterialOpt = None,
     tag: TagOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    with_sources: SourcesOpt = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
 ) -> None:
     """Show facts on a time line, oldest first, by year and month."""
     base, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.oldest_first(query.select(base, where))
+    notes = _notes(base, facts, with_sources)
     _emit(
-        facts,
-        as_json,
-        partial(rows.fact, base),
-        lambda: render.timeline_table(facts),
+        _Out(fmt, as_json, fields, color, pager),
+        _FACT_VIEW,
+        [rows.fact(base, fact) for fact in facts],
+        lambda: render.timeline_table(facts, notes),
         _miss(base, where),
     )
 
 
 @app.command()
-def summary(data: DataOpt = None, as_json: JsonOpt = False) -> None:
-    """Show the fact base at a glance: counts, exports, partners, memberships, latest facts."""
+def summary(
+    *,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
+) -> None:
+    """Show the fact base at a glance: counts, exports, partners, memberships, latest facts.
+
+    In CSV, TSV and Markdown each row of each section is a line, under its section's name.
+    """
     base = _base(data)
     found = query.summarize(base)
     sections = rows.summary(found) if base.facts else []
-    _emit(sections, as_json, dict, lambda: render.summary_view(found), lambda: "no facts")
+    _emit(
+        _Out(fmt, as_json, fields, color, pager),
+        _SUMMARY_VIEW,
+        sections,
+        lambda: render.summary_view(found),
+        lambda: "no facts",
+    )
 
 
 @app.command()
-def sources(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+def sources(
+    *,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
+) -> None:
     """List the sources, each with the number of facts it supports."""
     found = query.source_uses(_base(data))
-    _emit(found, as_json, rows.source_use, lambda: render.source_table(found), lambda: "no sources")
+    _emit(
+        _Out(fmt, as_json, fields, color, pager),
+        _SOURCE_VIEW,
+        [rows.source_use(each) for each in found],
+        lambda: render.source_table(found),
+        lambda: "no sources",
+    )
+
+
+@app.command()
+def info(
+    *,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
+) -> None:
+    """Show which fact files were read, in order, what each holds, and where your own go."""
+    paths = _data_paths(data)
+    base = store.load(paths)
+    folder = store.user_data_dir()
+    found = rows.files(base, store.builtin_path(), folder)
+    _emit(
+        _Out(fmt, as_json, fields, color, pager),
+        _FILE_VIEW,
+        found,
+        lambda: render.file_table(found, str(folder) if folder else None, chosen=paths is not None),
+        lambda: "no fact files",
+    )
+
+
+@app.command()
+def cite(
+    fact_ids: Annotated[
+        list[str],
+        typer.Argument(metavar="ID...", show_default=False, autocompletion=_complete_fact),
+    ],
+    *,
+    data: DataOpt = None,
+    style: Annotated[
+        Citation,
+        typer.Option(
+            "--format", help="How to write the citations.", case_sensitive=False, metavar="STYLE"
+        ),
+    ] = Citation.text,
+) -> None:
+    """Print ready-to-paste citations of the sources of the facts with these ids.
+
+    STYLE is text, markdown or bibtex (for BibTeX and biblatex), or json for scripts. Each
+    source is cited once, with the ids of the facts it supports.
+    """
+    base = _base(data)
+    facts = []
+    for fact_id in fact_ids:
+        fact = query.find_fact(base, fact_id)
+        if fact is None:
+            typer.echo(f"tmkfacts: {printable(_no_fact(base, fact_id))}", err=True)
+            raise typer.Exit(1)
+        facts.append(fact)
+    cited = query.citations(base, facts)
+    with _pipe_may_close():
+        typer.echo(citing.write(cited, style.value), nl=False)
+
+
+@app.command()
+def export(
+    to: Annotated[
+        Path,
+        typer.Option(
+            "--to",
+            metavar="FILE",
+            help="The file to write: .sqlite or .db (a SQLite database with a full-text index), "
+            ".json (sources, entities and facts) or .csv (the facts).",
+            show_default=False,
+        ),
+    ],
+    *,
+    data: DataOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write the fact base to a SQLite database, a JSON file or a CSV file.
+
+    The file is written whole under a temporary name and then renamed, so an interrupted
+    export leaves no half-written file; an existing file is replaced only with --force.
+    """
+    base = _base(data)
+    written = exporting.export(base, to, force=force)
+    typer.echo(f"wrote {written}: {len(base.facts)} facts, {len(base.entities)} entities, "
+               f"{len(base.sources)} sources", err=True)  # fmt: skip
+
+
+@app.command()
+def schema(
+    command: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[COMMAND]",
+            help="Only the schema of this command's output.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the --json output of each command (or of one)."""
+    chosen = schemas.schemas() if command is None else schemas.schema_of(command)
+    with _pipe_may_close():
+        typer.echo(json.dumps(chosen, indent=2))
 
 
 @app.command()
 def check(
+    *,
     data: DataOpt = None,
-    as_json: JsonOpt = False,
     show_all: Annotated[
         bool,
         typer.Option("--all", help=f"List every problem, not only the first {_SHOWN_PROBLEMS}."),
     ] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
 ) -> None:
     """Validate fact files and list their problems, one per line: FILE:LINE: ID: MESSAGE.
 
     Exits 0 when clean, 1 when problems were found, 2 when a file cannot be read.
     """
+    out = _Out(fmt, as_json, fields)
     try:
         base = store.load(_data_paths(data))
     except FactsError as error:
         if error.unreadable:
             raise
         problems = error.problems
-        with _pipe_may_close():
-            if as_json:
-                typer.echo(rows.dumps(rows.problem(problem) for problem in problems))
-            else:
+        if out.format(default=Format.table) == Format.table and not fields:
+            with _pipe_may_close():
                 shown = problems if show_all else problems[:_SHOWN_PROBLEMS]
                 for problem in shown:
                     typer.echo(printable(str(problem)))
                 if len(shown) < len(problems):
                     more = len(problems) - len(shown)
                     typer.echo(f"... and {more} more; 'tmkfacts check --all' lists them all")
+        else:
+            _emit(out, _PROBLEM_VIEW, [rows.problem(each) for each in problems], str, str)
         count = len(problems)
         typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         raise typer.Exit(1) from None
-    if as_json:
-        typer.echo(rows.dumps([]))
+    fmt = out.format(default=Format.table)
+    if fmt != Format.table or fields:  # no problems, as rows: [] or a header alone
+        header = formats.choose_fields(fields, _PROBLEM_VIEW.fields) if fields else None
+        text = formats.write([], fmt.value, header=header or _PROBLEM_VIEW.fields)
+        typer.echo(text, nl=False)
         return
     files = ", ".join(base.files)
     typer.echo(
@@ -401,24 +696,107 @@ def check(
 # --- the one place output is written -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _View:
+    """How a command's rows look: the fields of its table, and every field its rows have."""
+
+    table: tuple[str, ...]
+    fields: tuple[str, ...]
+    flatten: Callable[[list[rows.Row]], list[rows.Row]] | None = None  # for CSV, TSV, Markdown
+
+
+_FACT_FIELDS = rows.FACT_FIELDS
+_FACT_VIEW = _View(("id", "date", "kind", "title"), _FACT_FIELDS)
+_HIT_VIEW = _View(("id", "date", "kind", "title", "score"), (*_FACT_FIELDS, "score", "matched"))
+_PARTNER_VIEW = _View(
+    ("id", "name", "country", "relations", "first_date", "last_date"), rows.PARTNER_FIELDS
+)
+_MEMBERSHIP_VIEW = _View(("id", "name", "country", "date", "fact"), rows.MEMBERSHIP_FIELDS)
+_SOURCE_VIEW = _View(("id", "publisher", "published", "title", "url"), rows.SOURCE_USE_FIELDS)
+_SUMMARY_VIEW = _View((), ("section",), rows.summary_lines)  # () : every field, flattened
+_FILE_VIEW = _View(rows.FILE_FIELDS, rows.FILE_FIELDS)
+_PROBLEM_VIEW = _View(rows.PROBLEM_FIELDS, rows.PROBLEM_FIELDS)
+
+
+@dataclass(frozen=True)
+class _Out:
+    """The output options a command was given."""
+
+    fmt: Format | None = None
+    as_json: bool = False
+    fields: str | None = None
+    color: Color = Color.auto
+    pager: bool = False
+
+    def format(self, default: Format | None = None) -> Format:
+        """The format asked for; else a table at a terminal and TSV in a pipe or a file."""
+        if self.as_json:
+            return Format.json
+        if self.fmt is not None:
+            return self.fmt
+        return default or (Format.table if sys.stdout.isatty() else Format.tsv)
+
+
 def _emit(
-    items: Sequence[T],
-    as_json: bool,
-    row: Callable[[T], rows.Row],
-    view: Callable[[], RenderableType],
+    out: _Out,
+    view: _View,
+    found: list[rows.Row],
+    draw: Callable[[], RenderableType],
     miss: Callable[[], str],
 ) -> None:
-    """Print items as a JSON array or as a table; exit 1, saying why, when there are none."""
+    """Print the rows in the format asked for; exit 1, saying why, when there are none."""
+    fmt = out.format()
+    flat = fmt in (Format.csv, Format.tsv, Format.markdown)
+    lines = view.flatten(found) if flat and view.flatten else found
+    available = formats.known_fields(lines, view.fields)
+    if out.fields is not None and out.fields.strip() == "help":
+        typer.echo("\n".join(available))
+        raise typer.Exit(0)
+    chosen = formats.choose_fields(out.fields, available) if out.fields else None
     with _pipe_may_close():
-        if as_json:
-            typer.echo(rows.dumps((row(item) for item in items), ascii=not _utf8(sys.stdout)))
-        elif items:
-            from rich.console import Console
-
-            Console(highlight=False).print(view())
-    if not items:
+        if fmt == Format.table and found:
+            shown = draw() if chosen is None else render.rows_table(lines, chosen)
+            _print(shown, out)
+        elif fmt in (Format.json, Format.jsonl):
+            ascii_only = not _utf8(sys.stdout)
+            text = formats.write(formats.pick(found, chosen), fmt.value, ascii=ascii_only)
+            typer.echo(text, nl=False)
+        elif flat and (found or out.fmt is not None):  # an empty table degrades to nothing
+            table_like = fmt == Format.markdown or out.fmt is None
+            default = view.table if table_like and view.table else available
+            header = chosen or [name for name in default if name in available]
+            text = formats.write(formats.pick(lines, header), fmt.value, header=header)
+            typer.echo(text, nl=False)
+    if not found:
         typer.echo(f"tmkfacts: {printable(miss())}", err=True)
         raise typer.Exit(1)
+
+
+def _print(shown: RenderableType, out: _Out) -> None:
+    """Draw a renderable on stdout, coloured and paged as the options and environment say."""
+    from rich.console import Console
+
+    color = out.color
+    if color == Color.auto:
+        if "NO_COLOR" in os.environ:  # set, even empty: https://no-color.org
+            color = Color.never
+        elif os.environ.get("FORCE_COLOR"):
+            color = Color.always
+    console = Console(
+        highlight=False,
+        no_color=color == Color.never,
+        color_system=None if color == Color.never else "auto",
+        force_terminal=True if color == Color.always else None,
+    )
+    if out.pager and sys.stdout.isatty():
+        with console.pager(styles=color != Color.never):
+            console.print(shown)
+    else:
+        console.print(shown)
+
+
+def _notes(base: FactBase, facts: Sequence[Fact], wanted: bool) -> render.SourceNotes | None:
+    return render.SourceNotes(base, facts) if wanted else None
 
 
 def _no_unknown_options(context: typer.Context, words: list[str]) -> None:
@@ -473,11 +851,13 @@ def _base(data: list[Path] | None) -> FactBase:
 
 
 def _data_paths(data: list[Path] | None) -> list[Path] | None:
-    """The files to read: --data, else $TMKFACTS_DATA, else None for the shipped base."""
+    """The files to read: --data, else $TMKFACTS_DATA, else None for the default files."""
     if data:
-        return data
+        return [store.resolve(each) for each in data]
     from_env = [
-        Path(part) for part in os.environ.get("TMKFACTS_DATA", "").split(os.pathsep) if part
+        store.resolve(part)
+        for part in os.environ.get("TMKFACTS_DATA", "").split(os.pathsep)
+        if part
     ]
     return from_env or None
 

@@ -52,6 +52,10 @@ class FactsError(Exception):
         return f"{first} (and {more} more)" if more else first
 
 
+class WriteError(OSError):
+    """A file tmkfacts was asked to write cannot be written, or may not be overwritten."""
+
+
 class QueryError(ValueError):
     """A question that cannot be asked: an unknown kind, an empty search, --since after --until."""
 

@@ -7,7 +7,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from tmkfacts.query import Filter, Membership, Partner
+    from tmkfacts.search import Results
 
 Precision = Literal["year", "month", "day"]
 
@@ -246,3 +250,28 @@ class FactBase:
     def fact(self, fact_id: str) -> Fact:
         """The fact with this id; KeyError if there is none."""
         return self._fact_index[fact_id]
+
+    # The questions below live in tmkfacts.query and tmkfacts.search, which build on this
+    # module; they are imported when asked, so that the model stays the bottom layer.
+
+    def search(self, text: str, where: Filter | None = None, limit: int | None = None) -> Results:
+        """Facts matching a query, best first, as `tmkfacts search` finds them.
+
+        `Results.hits` holds each fact with its score; `Results.corrections` says which typed
+        words were read as which. QueryError for an empty or malformed query.
+        """
+        from tmkfacts.search import search
+
+        return search(self, text, where, limit)
+
+    def partners(self, relation: str | None = None) -> list[Partner]:
+        """The organizations TMK deals with, optionally only those with one relation."""
+        from tmkfacts.query import partners
+
+        return partners(self, relation)
+
+    def memberships(self) -> list[Membership]:
+        """The associations and alliances TMK joined, in the order it joined them."""
+        from tmkfacts.query import memberships
+
+        return memberships(self)

@@ -279,6 +279,15 @@ class SourceUse:
     facts: tuple[Fact, ...]
 
 
+def citations(base: FactBase, facts: Iterable[Fact]) -> list[SourceUse]:
+    """The sources of these facts, each once, in order of first citation, with its facts."""
+    cited: dict[str, list[Fact]] = {}
+    for fact in facts:
+        for source_id in fact.sources:
+            cited.setdefault(source_id, []).append(fact)
+    return [SourceUse(base.source(source_id), tuple(found)) for source_id, found in cited.items()]
+
+
 def source_uses(base: FactBase) -> list[SourceUse]:
     """Every source with the facts that cite it, in file order."""
     return [

@@ -19,8 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from tmkfacts.errors import printable
+from tmkfacts.formats import flat
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.query import Membership, Partner, SourceUse, Summary
+from tmkfacts.rows import FILE_FIELDS, Row
 from tmkfacts.search import Hit, spans, stems
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -46,28 +48,59 @@ class _Text(Text):
         return self
 
 
-def fact_table(facts: Sequence[Fact]) -> Table:
+class SourceNotes:
+    """Footnotes for a table of facts: each source numbered once, and a legend of them.
+
+    With `--with-sources`, a fact never travels without its sources, even in a table.
+    """
+
+    def __init__(self, base: FactBase, facts: Iterable[Fact]) -> None:
+        self.numbers: dict[str, int] = {}
+        for fact in facts:
+            for source_id in fact.sources:
+                self.numbers.setdefault(source_id, len(self.numbers) + 1)
+        self.sources = [base.source(source_id) for source_id in self.numbers]
+
+    def marks(self, fact: Fact) -> str:
+        """The footnote marks of a fact's sources, as [1][3]."""
+        return "".join(f"[{self.numbers[source_id]}]" for source_id in fact.sources)
+
+    def legend(self) -> Text:
+        """The numbered sources, one per line: publisher, title, date and address."""
+        legend = _Text("Sources", style="bold")
+        for number, source in enumerate(self.sources, start=1):
+            legend.append(f"\n[{number}] ", style="bold")
+            legend.append(f"{source.publisher}, {source.title}, {source.published}. ")
+            legend.append(source.url, style="underline")
+        return legend
+
+
+def fact_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> RenderableType:
     """Facts, one row each: the date, and the title over the kind and the id to `show` it by."""
     table = _table("Date", "Fact")
     for fact in facts:
-        table.add_row(_Text(str(fact.date)), _fact_cell(fact))
-    return table
+        table.add_row(_Text(str(fact.date)), _fact_cell(fact, notes=notes))
+    return _with_legend(table, notes)
 
 
-def hit_table(hits: Sequence[Hit]) -> Table:
+def _with_legend(table: Table, notes: SourceNotes | None) -> RenderableType:
+    return table if notes is None else Group(table, _Text(""), notes.legend())
+
+
+def hit_table(hits: Sequence[Hit], notes: SourceNotes | None = None) -> RenderableType:
     """Search results, best first, with the matched words highlighted.
 
     When a word matched outside the title, the sentence of the text that holds it is shown too.
     """
     table = _table("Date", "Fact")
     for hit in hits:
-        cell = _fact_cell(hit.fact, hit.words)
+        cell = _fact_cell(hit.fact, hit.words, notes)
         sentence = _sentence_with(hit.fact.text, hit.words, beyond=hit.fact.title)
         if sentence is not None:
             cell.append("\n")
             cell.append_text(sentence)
         table.add_row(_Text(str(hit.fact.date)), cell)
-    return table
+    return _with_legend(table, notes)
 
 
 def fact_panel(base: FactBase, fact: Fact) -> Panel:
@@ -177,7 +210,7 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
     return _ByWidth(wide, narrow)
 
 
-def timeline_table(facts: Sequence[Fact]) -> Table:
+def timeline_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> RenderableType:
     """Facts oldest first, grouped by year and month; a date without a month stands at its year."""
     table = _table("Year", "When", "Fact")
     previous: PartialDate | None = None
@@ -190,9 +223,37 @@ def timeline_table(facts: Sequence[Fact]) -> Table:
         when = ""
         if date.month is not None and (new_month or date.day is not None):
             when = _MONTHS[date.month - 1] + (f" {date.day}" if date.day else "")
-        table.add_row(_Text(str(date.year) if new_year else ""), _Text(when), _fact_cell(fact))
+        cell = _fact_cell(fact, notes=notes)
+        table.add_row(_Text(str(date.year) if new_year else ""), _Text(when), cell)
         previous = date
+    return _with_legend(table, notes)
+
+
+def rows_table(found: Sequence[Row], fields: Sequence[str]) -> Table:
+    """Rows as a plain table of the chosen fields, for --fields at a terminal."""
+    table = _table(*fields)
+    for row in found:
+        table.add_row(*(_Text(flat(row.get(name))) for name in fields))
     return table
+
+
+def file_table(found: Sequence[Row], folder: str | None, *, chosen: bool) -> RenderableType:
+    """The fact files read, in order, what each holds, and where the user's own files go."""
+    table = _table("File", "Whose", "Sources", "Entities", "Facts")
+    for column in table.columns[2:]:
+        column.justify = "right"
+    for row in found:
+        table.add_row(*(_Text(str(row[name])) for name in FILE_FIELDS))
+    if folder is None:
+        where = "Your own fact files: no home folder, so none are read."
+    else:
+        where = f"Your own fact files: every *.toml in {folder}"
+        where += (
+            ", read when neither --data nor TMKFACTS_DATA names files."
+            if chosen
+            else ", read after the shipped base."
+        )
+    return Group(table, _Text(""), _Text(where))
 
 
 def source_table(uses: Sequence[SourceUse]) -> Table:
@@ -314,8 +375,12 @@ def _panel(title: str, body: RenderableType) -> Panel:
     return Panel(body, title=_Text(title, style="bold"), title_align="left", expand=False)
 
 
-def _fact_cell(fact: Fact, words: frozenset[str] = frozenset()) -> Text:
+def _fact_cell(
+    fact: Fact, words: frozenset[str] = frozenset(), notes: SourceNotes | None = None
+) -> Text:
     cell = _highlighted(fact.title, words)
+    if notes is not None:
+        cell.append(f" {notes.marks(fact)}", style="bold")
     cell.append(f"\n{fact.kind} · {fact.id}", style="dim")
     return cell
 

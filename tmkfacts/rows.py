@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from tmkfacts.errors import Problem
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
@@ -16,6 +17,22 @@ from tmkfacts.query import Membership, Partner, SourceUse, Summary
 from tmkfacts.search import Hit
 
 Row = dict[str, object]
+
+#: The keys of each kind of row, in order: the contract `tests/test_json_contract.py` pins.
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes")
+FIGURE_FIELDS = ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
+FACT_FIELDS = (
+    "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
+    "figures", "tags", "sources",
+)  # fmt: skip
+HIT_FIELDS = (*FACT_FIELDS, "score", "matched")
+ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
+PARTNER_FIELDS = (*ENTITY_FIELDS, "relations", "facts", "first_date", "last_date")
+MEMBERSHIP_FIELDS = (*ENTITY_FIELDS, "date", "date_note", "place", "fact", "benefits")
+SOURCE_USE_FIELDS = (*SOURCE_FIELDS, "facts")
+SUMMARY_FIELDS = ("section", "rows")
+PROBLEM_FIELDS = ("file", "line", "column", "record", "message")
+FILE_FIELDS = ("file", "role", "sources", "entities", "facts")
 
 
 def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
@@ -149,6 +166,60 @@ def summary(item: Summary) -> list[Row]:
         ),
     ]
     return [{"section": name, "rows": rows} for name, rows in sections]
+
+
+def summary_lines(sections: list[Row]) -> list[Row]:
+    """The summary flattened for CSV, TSV and Markdown: each row of a section, under its name."""
+    lines: list[Row] = []
+    for section in sections:
+        inner = section["rows"]
+        assert isinstance(inner, list)  # summary() builds every section so
+        lines.extend({"section": section["section"], **each} for each in inner)
+    return lines
+
+
+def files(base: FactBase, builtin: Path, folder: Path | None) -> list[Row]:
+    """The fact files read, in order: whose they are and how many records each holds."""
+    counts: dict[str, list[int]] = {name: [0, 0, 0] for name in base.files}
+    origins = (
+        [each.origin for each in base.sources],
+        [each.origin for each in base.entities],
+        [each.origin for each in base.facts],
+    )
+    for column, located in enumerate(origins):
+        for origin in located:
+            if origin is not None and origin.file in counts:
+                counts[origin.file][column] += 1
+    found: list[Row] = []
+    for name, (n_sources, n_entities, n_facts) in counts.items():
+        path = Path(name)
+        role = "given"
+        if path.resolve() == builtin.resolve():
+            role = "shipped"
+        elif folder is not None and path.parent.resolve() == folder.resolve():
+            role = "yours"
+        found.append(
+            {
+                "file": name,
+                "role": role,
+                "sources": n_sources,
+                "entities": n_entities,
+                "facts": n_facts,
+            }
+        )
+    return found
+
+
+def entity(item: Entity) -> Row:
+    """An entity with everything the fact file says of it, for exports."""
+    return {
+        **_entity(item),
+        "aliases": list(item.aliases),
+        "role": item.role,
+        "organization": item.organization,
+        "description": item.description,
+        "relations": list(item.relations),
+    }
 
 
 def problem(item: Problem) -> Row:

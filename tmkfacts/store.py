@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +61,51 @@ def builtin_path() -> Path:
     return packaged if packaged.is_file() else here.parent / "data" / "facts.toml"
 
 
+#: The name that stands for the shipped base in --data and TMKFACTS_DATA.
+BUILTIN = "builtin"
+
+
+def user_data_dir() -> Path | None:
+    r"""The folder of the user's own fact files, by the platform's convention; None without home.
+
+    $XDG_DATA_HOME/tmkfacts (by default ~/.local/share/tmkfacts) on Linux and other Unixes,
+    ~/Library/Application Support/tmkfacts on macOS, %APPDATA%\tmkfacts on Windows.
+    """
+    if os.name == "nt" and os.environ.get("APPDATA"):
+        return Path(os.environ["APPDATA"]) / "tmkfacts"
+    if os.environ.get("XDG_DATA_HOME"):
+        return Path(os.environ["XDG_DATA_HOME"]) / "tmkfacts"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no HOME and no entry in the password database
+        return None
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "tmkfacts"
+    return home / ".local" / "share" / "tmkfacts"
+
+
+def default_paths() -> list[Path]:
+    """The files read when none are named: the shipped base, then the user's *.toml by name."""
+    folder = user_data_dir()
+    try:
+        mine = sorted(folder.glob("*.toml")) if folder is not None and folder.is_dir() else []
+    except OSError:  # an unreadable folder holds no files we can read
+        mine = []
+    return [builtin_path(), *mine]
+
+
+def resolve(name: StrPath) -> Path:
+    """The file a --data or TMKFACTS_DATA entry names: `builtin` is the shipped base."""
+    return builtin_path() if str(name) == BUILTIN else Path(name)
+
+
 def load(paths: Iterable[StrPath] | None = None) -> FactBase:
-    """Read, merge and validate fact files (by default the shipped base); raise FactsError."""
-    files = [Path(p) for p in paths] if paths is not None else [builtin_path()]
+    """Read, merge and validate fact files; raise FactsError.
+
+    Without paths: the shipped base and the user's own files (see `default_paths`). A path may
+    be `builtin` for the shipped base.
+    """
+    files = [resolve(p) for p in paths] if paths is not None else default_paths()
     parsed: list[_ParsedFile] = []
     problems: list[Problem] = []
     for path in files:

@@ -1,0 +1,100 @@
+"""Rows as text for scripts and reports: JSON, JSON Lines, CSV, TSV and Markdown tables.
+
+The rows are the `--json` objects of `tmkfacts.rows`. Every format can pick and order fields.
+In the flat formats (CSV, TSV, Markdown) a list of plain values is joined with ";", and a
+nested object or a list of objects is written as JSON, so that one row stays one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+
+from tmkfacts.errors import QueryError
+from tmkfacts.rows import Row
+
+#: The formats every command can print, the first being the one for people.
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
+
+
+def known_fields(rows: Sequence[Row], fields: Iterable[str]) -> list[str]:
+    """Every field rows may have: the declared ones, then any others they hold, in order."""
+    return list(dict.fromkeys([*fields, *(key for row in rows for key in row)]))
+
+
+def choose_fields(spec: str, available: Sequence[str]) -> list[str]:
+    """The fields named in a comma-separated list; QueryError naming the valid ones if unknown."""
+    wanted = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in available]
+    if unknown or not wanted:
+        what = f"unknown field '{unknown[0]}'" if unknown else "no fields given"
+        names = ", ".join(available)
+        raise QueryError(f"{what}; --fields takes a comma-separated list of: {names}")
+    return wanted
+
+
+def pick(rows: Iterable[Row], fields: Sequence[str] | None) -> list[Row]:
+    """The rows with only these fields, in this order (all fields when None)."""
+    if fields is None:
+        return list(rows)
+    return [{name: row.get(name) for name in fields} for row in rows]
+
+
+def write(
+    rows: Sequence[Row],
+    fmt: str,
+    *,
+    header: Sequence[str] | None = None,
+    ascii: bool = False,
+) -> str:
+    r"""The rows as text in one of the machine formats, ending with a newline.
+
+    CSV, TSV and Markdown have a header line: `header`, else every key of the rows. JSON text
+    is UTF-8; with `ascii`, other characters are written as \u escapes.
+    """
+    if fmt == "json":
+        return json.dumps(list(rows), ensure_ascii=ascii, indent=2) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=ascii) + "\n" for row in rows)
+    if header is None:
+        header = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[flat(row.get(name)) for name in header] for row in rows]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(cells)
+        return out.getvalue()
+    if fmt == "tsv":
+        lines = [header, *([_tsv(cell) for cell in line] for line in cells)]
+        return "".join("\t".join(line) + "\n" for line in lines)
+    if fmt == "markdown":
+        lines = [header, ["---"] * len(header), *([_md(c) for c in line] for line in cells)]
+        return "".join("| " + " | ".join(line) + " |\n" for line in lines)
+    raise ValueError(fmt)
+
+
+def flat(value: object) -> str:
+    """One value as one cell: lists of plain values joined with ';', objects as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(each, dict | list) for each in value)
+    ):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return ";".join(flat(each) for each in value)
+    return str(value)
+
+
+def _tsv(cell: str) -> str:
+    # Tabs and line breaks would end the cell or the row: written as \t and \n instead.
+    return cell.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _md(cell: str) -> str:
+    return cell.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")

@@ -1,0 +1,174 @@
+"""JSON Schemas of what each command prints with --json: the contract, in machine form.
+
+Within a major version, fields are only ever added, never renamed or removed, so the schemas
+allow properties they do not list and consumers should ignore keys they do not know.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_STRING: Schema = {"type": "string"}
+_TEXT: Schema = {"type": "string", "minLength": 1}
+_OPTIONAL: Schema = {"type": ["string", "null"]}
+_DATE: Schema = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+_OPTIONAL_DATE: Schema = {"anyOf": [_DATE, {"type": "null"}]}
+_NUMBER: Schema = {"type": "number"}
+_STRINGS: Schema = {"type": "array", "items": _STRING}
+_COUNT: Schema = {"type": "integer", "minimum": 0}
+
+
+def _object(properties: dict[str, Schema], description: str) -> Schema:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": True,
+    }
+
+
+def _array(item: Schema) -> Schema:
+    return {"$schema": _DRAFT, "type": "array", "items": item}
+
+
+SOURCE = _object(
+    {
+        "id": _TEXT,
+        "title": _TEXT,
+        "publisher": _TEXT,
+        "url": _TEXT,
+        "published": _DATE,
+        "notes": _OPTIONAL,
+    },
+    "A published article that facts are drawn from.",
+)
+FIGURE = _object(
+    {
+        "metric": _TEXT,
+        "value": _NUMBER,
+        "unit": _TEXT,
+        "scale": {"enum": ["thousand", "million", "billion", None]},
+        "period": _OPTIONAL,
+        "change_pct": {"type": ["number", "null"]},
+        "qualifier": _OPTIONAL,
+    },
+    "A number a fact reports.",
+)
+FACT = _object(
+    {
+        "id": _TEXT,
+        "date": _DATE,
+        "date_note": _OPTIONAL,
+        "kind": _TEXT,
+        "title": _TEXT,
+        "text": _TEXT,
+        "place": _OPTIONAL,
+        "entities": _STRINGS,
+        "materials": _STRINGS,
+        "figures": {"type": "array", "items": FIGURE},
+        "tags": _STRINGS,
+        "sources": {"type": "array", "items": SOURCE, "minItems": 1},
+    },
+    "One dated, sourced fact, its sources spelled out.",
+)
+HIT = _object(
+    {**FACT["properties"], "score": _NUMBER, "matched": _STRINGS},
+    "A fact found by a search, its score and the search terms that matched.",
+)
+_ENTITY = {
+    "id": _TEXT,
+    "name": _TEXT,
+    "short_name": _OPTIONAL,
+    "type": _TEXT,
+    "country": {"type": ["string", "null"], "pattern": "^[A-Z]{2}$"},
+    "parent": _OPTIONAL,
+}
+PARTNER = _object(
+    {
+        **_ENTITY,
+        "relations": _STRINGS,
+        "facts": _STRINGS,
+        "first_date": _OPTIONAL_DATE,
+        "last_date": _OPTIONAL_DATE,
+    },
+    "An organization TMK deals with.",
+)
+MEMBERSHIP = _object(
+    {
+        **_ENTITY,
+        "date": _DATE,
+        "date_note": _OPTIONAL,
+        "place": _OPTIONAL,
+        "fact": _TEXT,
+        "benefits": {
+            "type": "array",
+            "items": _object({"fact": _TEXT, "text": _TEXT}, "What the membership should give."),
+        },
+    },
+    "A body TMK joined.",
+)
+SOURCE_USE = _object({**SOURCE["properties"], "facts": _STRINGS}, "A source and its facts.")
+SECTION = _object(
+    {
+        "section": {
+            "enum": [
+                "totals", "kinds", "years", "exports", "partners_by_country",
+                "memberships_by_year", "latest",
+            ]
+        },
+        "rows": {"type": "array", "items": {"type": "object"}},
+    },
+    "One section of the summary.",
+)  # fmt: skip
+PROBLEM = _object(
+    {
+        "file": _TEXT,
+        "line": {"type": ["integer", "null"]},
+        "column": {"type": ["integer", "null"]},
+        "record": _OPTIONAL,
+        "message": _TEXT,
+    },
+    "A problem in a fact file.",
+)
+FILE = _object(
+    {
+        "file": _TEXT,
+        "role": {"enum": ["shipped", "yours", "given"]},
+        "sources": _COUNT,
+        "entities": _COUNT,
+        "facts": _COUNT,
+    },
+    "A fact file read, and what it holds.",
+)
+
+_SCHEMAS: dict[str, Schema] = {
+    "list": _array(FACT),
+    "search": _array(HIT),
+    "show": _array(FACT),
+    "timeline": _array(FACT),
+    "partners": _array(PARTNER),
+    "memberships": _array(MEMBERSHIP),
+    "sources": _array(SOURCE_USE),
+    "summary": _array(SECTION),
+    "check": _array(PROBLEM),
+    "info": _array(FILE),
+    "cite": _array(SOURCE_USE),
+}
+
+
+def schemas() -> dict[str, Schema]:
+    """The schema of each command's --json output, by command."""
+    return dict(_SCHEMAS)
+
+
+def schema_of(command: str) -> Schema:
+    """The schema of one command's --json output; QueryError for a command without one."""
+    from tmkfacts.errors import QueryError, known_hint
+
+    if command not in _SCHEMAS:
+        raise QueryError(f"no JSON output for '{command}'{known_hint(command, _SCHEMAS)}")
+    return _SCHEMAS[command]
