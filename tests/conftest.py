@@ -73,5 +73,7 @@ def _no_env_data(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     """Keep a developer's TMKFACTS_DATA and own fact files from leaking into tests."""
     monkeypatch.delenv("TMKFACTS_DATA", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.delenv("TMKFACTS_NO_CACHE", raising=False)
     for name in ("NO_COLOR", "FORCE_COLOR", "PAGER"):
         monkeypatch.delenv(name, raising=False)

@@ -122,9 +122,9 @@ def test_every_schema_fault_of_check_is_one_line_and_exit_2_elsewhere():
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     huge = tmp_path / "huge.toml"
-    with huge.open("wb") as out:  # 50 MB: a comment line, then padding; the size alone refuses it
+    with huge.open("wb") as out:  # 80 MB, sparse: a comment line, then nothing; refused by size
         out.write(b"# padding\n")
-        out.truncate(50 * 10**6)
+        out.truncate(80 * 10**6)
     started = time.perf_counter()
     measured = (
         "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
@@ -137,11 +137,28 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     message, peak_kib = done.stderr.splitlines()
     assert done.returncode == 2
     assert message == (
-        f"tmkfacts: error: {huge}: 47.7 MiB is more than a fact file may hold (32 MiB); split it"
+        f"tmkfacts: error: {huge}: 76.3 MiB is more than a fact file may hold (64 MiB); split it"
     )
     assert int(peak_kib) < 100 * 1024  # the file is never read into memory
     assert time.perf_counter() - started < 10
-    assert store.MAX_FILE_BYTES == 32 * 2**20
+    assert store.MAX_FILE_BYTES == 64 * 2**20
+
+
+def test_a_50_mb_file_is_read_in_bounded_memory(tmp_path):
+    big = tmp_path / "big.toml"
+    with big.open("w") as out:  # 50 MB of blank lines and comments: valid TOML, no facts
+        out.write("# nothing but space\n" + "\n" * (50 * 10**6))
+    measured = (
+        "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", measured, "list", "--data", str(big)],
+        capture_output=True, text=True, env=clean_env(), check=False,
+    )  # fmt: skip
+    message, peak_kib = done.stderr.splitlines()
+    assert (done.returncode, message) == (1, f"tmkfacts: no facts: {big} holds none")
+    assert int(peak_kib) < 5 * 50 * 1024  # a few times the file, not without bound
 
 
 def test_ten_thousand_duplicate_ids_make_a_readable_report(tmp_path):
@@ -325,12 +342,18 @@ def test_no_home_and_read_only_folders(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
+    blocked = tmp_path / "a-file"  # a folder inside a file cannot be made, not even by root
+    blocked.write_text("")
     env = {k: v for k, v in clean_env().items() if k != "HOME"}
-    env |= {"XDG_DATA_HOME": str(locked), "XDG_CACHE_HOME": str(locked), "TMPDIR": str(locked)}
-    for command in COMMANDS:
-        done = script(*command.split(), env=env)
-        assert (done.returncode, done.stderr) == (0, ""), command
-    assert list(locked.iterdir()) == []  # nothing written where it could not be
+    for cache_home in (locked, blocked / "cache"):
+        env |= {"XDG_DATA_HOME": str(locked), "XDG_CACHE_HOME": str(cache_home)}
+        env |= {"TMPDIR": str(locked)}
+        for command in COMMANDS:
+            done = script(*command.split(), env=env)
+            assert (done.returncode, done.stderr) == (0, ""), command
+    if not os.access(locked, os.W_OK):  # root may write anyway; others must find it untouched
+        assert list(locked.iterdir()) == []
+    assert blocked.read_text() == ""
 
 
 # --- interrupts and bugs --------------------------------------------------------------------------

@@ -246,7 +246,7 @@ def test_shipped_file_is_read_from_the_package_when_installed(tmp_path, monkeypa
     packaged = tmp_path / "tmkfacts" / "data" / "facts.toml"
     packaged.parent.mkdir(parents=True)
     packaged.write_text("", encoding="utf-8")
-    monkeypatch.setattr("tmkfacts.store.__file__", str(tmp_path / "tmkfacts" / "store.py"))
+    monkeypatch.setattr("tmkfacts.locations.__file__", str(tmp_path / "tmkfacts" / "locations.py"))
     assert builtin_path() == packaged
     packaged.unlink()
     assert builtin_path() == Path(tmp_path / "data" / "facts.toml")

@@ -21,9 +21,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.main
+import typer.models
 from typer.core import TyperGroup
 
-from tmkfacts import formats, query, rows, store
+from tmkfacts import cache, formats, locations, query, rows
 from tmkfacts.errors import FactsError, QueryError, WriteError, did_you_mean, printable
 from tmkfacts.model import KINDS, RELATIONS, Fact, FactBase, PartialDate
 
@@ -89,6 +91,24 @@ class _Commands(TyperGroup):
             sys.exit(code)
         return code
 
+    def list_commands(self, ctx: Any) -> list[str]:  # click's signature
+        """Every command, in the order they are declared."""
+        return [_command_name(info) for info in _registry.registered_commands]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:  # click's signature
+        """The command of this name, built from its function when first asked for.
+
+        Typer would build every command's options on every run; only the one invoked is needed
+        (all of them only for --help), and building them is a sixth of the start-up time.
+        """
+        if cmd_name not in self.commands:
+            for info in _registry.registered_commands:
+                if _command_name(info) == cmd_name:
+                    self.commands[cmd_name] = typer.main.get_command_from_info(
+                        info, pretty_exceptions_short=True, rich_markup_mode=None
+                    )
+        return self.commands.get(cmd_name)
+
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """Name an unknown command, and the one that was probably meant."""
         name = args[0] if args else ""
@@ -102,7 +122,21 @@ app = typer.Typer(
     cls=_Commands,
     add_completion=True,  # --install-completion and --show-completion for bash, zsh, fish
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # plain help: drawing it with Rich would double its start-up time
 )
+
+#: The commands, kept apart from `app` so that it builds only the one invoked (see _Commands).
+_registry = typer.Typer()
+
+
+def _command_name(info: typer.models.CommandInfo) -> str:
+    return info.name or info.callback.__name__.replace("_", "-") if info.callback else ""
+
+
+def command_names() -> list[str]:
+    """The names of every command."""
+    return [_command_name(info) for info in _registry.registered_commands]
+
 
 #: How many problems `check` lists unless asked for all: a screenful stays readable.
 _SHOWN_PROBLEMS = 50
@@ -111,7 +145,7 @@ _SHOWN_PROBLEMS = 50
 def _complete_fact(incomplete: str) -> list[str]:
     """Fact ids that start with what has been typed, for shell completion."""
     try:
-        base = store.load(_data_paths(None))
+        base = cache.load(_data_paths(None))
     except FactsError:
         return []
     return [fact.id for fact in base.facts if fact.id.startswith(incomplete)]
@@ -120,7 +154,7 @@ def _complete_fact(incomplete: str) -> list[str]:
 def _complete_entity(incomplete: str) -> list[str]:
     """Entity ids and names that start with what has been typed, for shell completion."""
     try:
-        base = store.load(_data_paths(None))
+        base = cache.load(_data_paths(None))
     except FactsError:
         return []
     names = (name for entity in base.entities for name in (entity.id, *entity.names))
@@ -316,7 +350,7 @@ def _main(
         typer.echo(context.get_help())
 
 
-@app.command("list")
+@_registry.command("list")
 def list_(
     *,
     data: DataOpt = None,
@@ -347,7 +381,7 @@ def list_(
     )
 
 
-@app.command(context_settings={"ignore_unknown_options": True})  # -word excludes a word
+@_registry.command(context_settings={"ignore_unknown_options": True})  # -word excludes a word
 def search(
     context: typer.Context,
     words: Annotated[list[str], typer.Argument(metavar="QUERY...", show_default=False)],
@@ -389,7 +423,7 @@ def search(
     )
 
 
-@app.command()
+@_registry.command()
 def show(
     fact_id: Annotated[
         str, typer.Argument(metavar="ID", show_default=False, autocompletion=_complete_fact)
@@ -414,7 +448,7 @@ def show(
     )
 
 
-@app.command()
+@_registry.command()
 def partners(
     *,
     data: DataOpt = None,
@@ -445,7 +479,7 @@ def partners(
     )
 
 
-@app.command()
+@_registry.command()
 def memberships(
     *,
     data: DataOpt = None,
@@ -466,7 +500,7 @@ def memberships(
     )
 
 
-@app.command()
+@_registry.command()
 def timeline(
     *,
     data: DataOpt = None,
@@ -496,7 +530,7 @@ def timeline(
     )
 
 
-@app.command()
+@_registry.command()
 def summary(
     *,
     data: DataOpt = None,
@@ -522,7 +556,7 @@ def summary(
     )
 
 
-@app.command()
+@_registry.command()
 def sources(
     *,
     data: DataOpt = None,
@@ -543,7 +577,7 @@ def sources(
     )
 
 
-@app.command()
+@_registry.command()
 def info(
     *,
     data: DataOpt = None,
@@ -555,9 +589,9 @@ def info(
 ) -> None:
     """Show which fact files were read, in order, what each holds, and where your own go."""
     paths = _data_paths(data)
-    base = store.load(paths)
-    folder = store.user_data_dir()
-    found = rows.files(base, store.builtin_path(), folder)
+    base = cache.load(paths)
+    folder = locations.user_data_dir()
+    found = rows.files(base, locations.builtin_path(), folder)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FILE_VIEW,
@@ -567,7 +601,7 @@ def info(
     )
 
 
-@app.command()
+@_registry.command()
 def cite(
     fact_ids: Annotated[
         list[str],
@@ -600,7 +634,7 @@ def cite(
         typer.echo(citing.write(cited, style.value), nl=False)
 
 
-@app.command()
+@_registry.command()
 def export(
     to: Annotated[
         Path,
@@ -627,7 +661,7 @@ def export(
                f"{len(base.sources)} sources", err=True)  # fmt: skip
 
 
-@app.command()
+@_registry.command()
 def schema(
     command: Annotated[
         str | None,
@@ -644,7 +678,7 @@ def schema(
         typer.echo(json.dumps(chosen, indent=2))
 
 
-@app.command()
+@_registry.command()
 def check(
     *,
     data: DataOpt = None,
@@ -662,7 +696,7 @@ def check(
     """
     out = _Out(fmt, as_json, fields)
     try:
-        base = store.load(_data_paths(data))
+        base = cache.load(_data_paths(data))
     except FactsError as error:
         if error.unreadable:
             raise
@@ -847,15 +881,15 @@ def _facts_error_line(error: FactsError) -> str:
 
 
 def _base(data: list[Path] | None) -> FactBase:
-    return store.load(_data_paths(data))
+    return cache.load(_data_paths(data))
 
 
 def _data_paths(data: list[Path] | None) -> list[Path] | None:
     """The files to read: --data, else $TMKFACTS_DATA, else None for the default files."""
     if data:
-        return [store.resolve(each) for each in data]
+        return [locations.resolve(each) for each in data]
     from_env = [
-        store.resolve(part)
+        locations.resolve(part)
         for part in os.environ.get("TMKFACTS_DATA", "").split(os.pathsep)
         if part
     ]

@@ -7,13 +7,14 @@ nested object or a list of objects is written as JSON, so that one row stays one
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from tmkfacts.errors import QueryError
-from tmkfacts.rows import Row
+
+if TYPE_CHECKING:
+    from tmkfacts.rows import Row
 
 #: The formats every command can print, the first being the one for people.
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
@@ -62,6 +63,9 @@ def write(
         header = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[flat(row.get(name)) for name in header] for row in rows]
     if fmt == "csv":
+        import csv  # only for CSV
+        import io
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)

@@ -227,6 +227,8 @@ class FactBase:
     entities: tuple[Entity, ...]
     facts: tuple[Fact, ...]
     files: tuple[str, ...] = ()
+    #: A fingerprint of the files' content, when known: the key of its cache entries.
+    digest: str | None = field(default=None, repr=False, compare=False)
     _source_index: MappingProxyType[str, Source] = field(init=False, repr=False, compare=False)
     _entity_index: MappingProxyType[str, Entity] = field(init=False, repr=False, compare=False)
     _fact_index: MappingProxyType[str, Fact] = field(init=False, repr=False, compare=False)
@@ -238,6 +240,10 @@ class FactBase:
             self, "_entity_index", MappingProxyType({e.id: e for e in self.entities})
         )
         object.__setattr__(self, "_fact_index", MappingProxyType({f.id: f for f in self.facts}))
+
+    def __reduce__(self) -> tuple[type[FactBase], tuple[object, ...]]:
+        """Pickle the records only; the indexes by id are rebuilt when unpickled."""
+        return (type(self), (self.sources, self.entities, self.facts, self.files, self.digest))
 
     def source(self, source_id: str) -> Source:
         """The source with this id; KeyError if there is none."""

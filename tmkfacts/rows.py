@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tmkfacts.errors import Problem
-from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
-from tmkfacts.query import Membership, Partner, SourceUse, Summary
-from tmkfacts.search import Hit
+if TYPE_CHECKING:  # for annotations only: the command line imports rows on every run
+    from tmkfacts.errors import Problem
+    from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
+    from tmkfacts.query import Membership, Partner, SourceUse, Summary
+    from tmkfacts.search import Hit
 
 Row = dict[str, object]
 

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-import tomli
-
 from tmkfacts.errors import QueryError, known_hint
 from tmkfacts.model import COUNTRIES, Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.query import Filter, date_key, explain_miss, select
@@ -180,7 +178,16 @@ class Lexicon:
 
 @cache
 def lexicon() -> Lexicon:
-    """The lexicon shipped with tmkfacts."""
+    """The lexicon shipped with tmkfacts, read once and then kept in the cache."""
+    from tmkfacts import cache as kept
+
+    data = (Path(__file__).parent / "lexicon.toml").read_bytes()
+    return kept.remembered("lexicon", kept.key([("lexicon.toml", data)]), _read_lexicon, Lexicon)
+
+
+def _read_lexicon() -> Lexicon:
+    import tomli  # only when the cache does not hold the lexicon
+
     text = (Path(__file__).parent / "lexicon.toml").read_text(encoding="utf-8")
     data = tomli.loads(text)
 
@@ -240,7 +247,11 @@ def index(base: FactBase) -> Index:
     cached = _INDEXES.get(id(base))
     if cached is not None and cached[0] is base:
         return cached[1]
-    built = _build(base)
+    from tmkfacts import cache
+
+    # The cache keeps the index without the facts, which the base already holds.
+    kept = cache.remembered("index", base.digest, lambda: replace(_build(base), facts=()), Index)
+    built = replace(kept, facts=base.facts)
     _INDEXES.clear()
     _INDEXES[id(base)] = (base, built)
     return built

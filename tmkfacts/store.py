@@ -1,6 +1,6 @@
 """Read fact files into a validated FactBase: bytes -> tomli -> typed records -> references.
 
-This is the only module that reads files, and it never writes one. Every problem in every
+This is the only module that parses fact files, and it never writes one. Every problem in every
 file is collected, each with its file and line, and raised together as one FactsError.
 """
 
@@ -10,15 +10,21 @@ import datetime as dt
 import math
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import tomli
 
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
+from tmkfacts.locations import (
+    BUILTIN,
+    MAX_FILE_BYTES,
+    builtin_path,
+    default_paths,
+    resolve,
+    user_data_dir,
+)
 from tmkfacts.model import (
     COUNTRIES,
     ENTITY_TYPES,
@@ -54,56 +60,24 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 
 
-def builtin_path() -> Path:
-    """The shipped fact base: inside the installed package, else the checkout's data/ folder."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "data" / "facts.toml"
-    return packaged if packaged.is_file() else here.parent / "data" / "facts.toml"
-
-
-#: The name that stands for the shipped base in --data and TMKFACTS_DATA.
-BUILTIN = "builtin"
-
-
-def user_data_dir() -> Path | None:
-    r"""The folder of the user's own fact files, by the platform's convention; None without home.
-
-    $XDG_DATA_HOME/tmkfacts (by default ~/.local/share/tmkfacts) on Linux and other Unixes,
-    ~/Library/Application Support/tmkfacts on macOS, %APPDATA%\tmkfacts on Windows.
-    """
-    if os.name == "nt" and os.environ.get("APPDATA"):
-        return Path(os.environ["APPDATA"]) / "tmkfacts"
-    if os.environ.get("XDG_DATA_HOME"):
-        return Path(os.environ["XDG_DATA_HOME"]) / "tmkfacts"
-    try:
-        home = Path.home()
-    except (RuntimeError, KeyError):  # no HOME and no entry in the password database
-        return None
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "tmkfacts"
-    return home / ".local" / "share" / "tmkfacts"
-
-
-def default_paths() -> list[Path]:
-    """The files read when none are named: the shipped base, then the user's *.toml by name."""
-    folder = user_data_dir()
-    try:
-        mine = sorted(folder.glob("*.toml")) if folder is not None and folder.is_dir() else []
-    except OSError:  # an unreadable folder holds no files we can read
-        mine = []
-    return [builtin_path(), *mine]
-
-
-def resolve(name: StrPath) -> Path:
-    """The file a --data or TMKFACTS_DATA entry names: `builtin` is the shipped base."""
-    return builtin_path() if str(name) == BUILTIN else Path(name)
+__all__ = [
+    "BUILTIN",
+    "MAX_FILE_BYTES",
+    "builtin_path",
+    "default_paths",
+    "load",
+    "loads",
+    "resolve",
+    "user_data_dir",
+]
 
 
 def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     """Read, merge and validate fact files; raise FactsError.
 
     Without paths: the shipped base and the user's own files (see `default_paths`). A path may
-    be `builtin` for the shipped base.
+    be `builtin` for the shipped base. This always reads and validates the files;
+    `tmkfacts.load` answers from the cache when they are unchanged.
     """
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
     parsed: list[_ParsedFile] = []
@@ -127,11 +101,6 @@ def loads(document: str | bytes, name: str = "<string>") -> FactBase:
     """Validate one fact document given as text or bytes; raise FactsError."""
     data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     return _assemble([_parse(name, data)], [])
-
-
-#: The largest fact file read: parsing takes about ten times a file's size in memory, so this
-#: keeps a mistaken or hostile file from exhausting it. Split a bigger base into several files.
-MAX_FILE_BYTES = 32 * 2**20
 
 
 def _too_big(size: int) -> str:
@@ -164,6 +133,7 @@ class _Span:
         return self.keys.get(key, self.line) if key is not None else self.line
 
 
+_LINE = re.compile(r"[^\n]+")
 _ARRAY_HEADER = re.compile(r"\s*\[\[\s*([^\]]*?)\s*\]\]")
 _TABLE_HEADER = re.compile(r"\s*\[")
 _KEY_LINE = re.compile(r"""\s*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
@@ -181,7 +151,12 @@ def _locate(text: str) -> tuple[dict[str, list[_Span]], dict[str, int]]:
     target: _Span | None = None  # the span keys go to: a record, or one of its figures
     in_root = True
     string_end: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    number, position = 1, 0
+    # Only lines with something on them; a file of blank lines costs neither time nor a list.
+    for match in _LINE.finditer(text):
+        number += text.count("\n", position, match.start())
+        position = match.start()
+        line = match.group().removesuffix("\r")
         if string_end is None:
             header = _ARRAY_HEADER.match(line)
             key = _KEY_LINE.match(line)

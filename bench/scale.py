@@ -1,0 +1,88 @@
+"""How tmkfacts copes with big bases: parse, first search, repeated search and peak memory.
+
+    python bench/scale.py                    # 1,000, 10,000 and 100,000 facts
+    python bench/scale.py 1000 10000         # other sizes
+
+For each size, bench/gen_facts.py writes a base; then this prints the time tomli alone takes
+to parse it (median of 3), the first `tmkfacts search` after the file changed (an empty cache:
+it parses, validates, indexes and caches), the median of 5 repeated searches (answered from
+the cache), and the peak resident memory of the first search, beside the file's size and the
+interpreter's baseline. The search is `search rhenium --json --limit 10`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import tomli
+
+HERE = Path(__file__).resolve().parent
+QUERY = ["search", "rhenium", "--json", "--limit", "10"]
+MEASURED = (
+    "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
+    "    print('peak-kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+)
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time in seconds and peak memory in KiB of one run, which must succeed."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"bench/scale.py: {' '.join(argv[3:])} failed: {done.stderr.strip()}")
+    peak = next(int(line.split()[1]) for line in done.stderr.splitlines() if "peak-kib" in line)
+    return elapsed, peak
+
+
+def main() -> int:
+    """Measure each size and print one table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000, 100_000])
+    sizes = parser.parse_args().sizes
+    baseline = timed([sys.executable, "-c", MEASURED, "--version"], dict(os.environ))[1]
+    print(f"interpreter baseline: {baseline / 1024:.0f} MiB peak (tmkfacts --version)")
+    header = ("facts", "file MB", "tomli s", "first s", "x tomli", "repeat s", "peak MiB", "x file")
+    print("  ".join(f"{name:>9}" for name in header))
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            base = Path(folder) / f"facts-{size}.toml"
+            subprocess.run(
+                [sys.executable, str(HERE / "gen_facts.py"), str(size), "--out", str(base)],
+                check=True,
+            )
+            text = base.read_text(encoding="utf-8")
+            parse = []
+            for _ in range(3):
+                start = time.perf_counter()
+                tomli.loads(text)
+                parse.append(time.perf_counter() - start)
+            del text
+            env = {**os.environ, "XDG_CACHE_HOME": str(Path(folder) / f"cache-{size}")}
+            argv = [sys.executable, "-c", MEASURED, *QUERY, "--data", str(base)]
+            first, peak = timed(argv, env)
+            repeated = statistics.median(timed(argv, env)[0] for _ in range(5))
+            megabytes = base.stat().st_size / 1e6
+            tomli_s = statistics.median(parse)
+            rows.append((size, repeated))
+            cells = (
+                f"{size:,}", f"{megabytes:.1f}", f"{tomli_s:.2f}", f"{first:.2f}",
+                f"{first / tomli_s:.2f}", f"{repeated:.3f}", f"{peak / 1024:.0f}",
+                f"{(peak - baseline) / 1024 / megabytes:.1f}",
+            )  # fmt: skip
+            print("  ".join(f"{cell:>9}" for cell in cells), flush=True)
+    if len(rows) > 1:
+        print(f"repeated search, largest / smallest: {rows[-1][1] / rows[0][1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

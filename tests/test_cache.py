@@ -1,0 +1,130 @@
+"""The cache of loaded bases and search indexes: keyed by content, atomic, never stale."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tmkfacts import cache, load, search, store
+from tmkfacts.model import FactBase
+
+from .conftest import MINI, clean_env, installed_script
+
+QUERIES = ["rhenium", "REE", "Chinalco tungstn", "kind:membership", "after:2025-06 SOLVOMET"]
+
+
+def entries(kind: str) -> list[Path]:
+    folder = cache.cache_dir()
+    assert folder is not None
+    return sorted(folder.glob(f"{kind}-*.pickle"))
+
+
+def test_a_load_is_kept_and_answered_from_the_cache(monkeypatch):
+    first = load()
+    assert first.digest is not None
+    assert len(entries("base")) == 1
+
+    def no_parsing(*_args: object) -> FactBase:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(store, "load", no_parsing)
+    again = load()
+    assert again == first
+    assert again.digest == first.digest
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_same_query_gives_the_same_answer_with_and_without_the_cache(query):
+    def answer(env: dict[str, str]) -> str:
+        done = subprocess.run(
+            [*installed_script(), "search", query, "--json"],
+            capture_output=True, text=True, env={**clean_env(), **env}, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    fresh = answer({"TMKFACTS_NO_CACHE": "1"})
+    assert answer({}) == fresh  # builds the cache
+    assert answer({}) == fresh  # answered from it
+    assert entries("base")
+    assert entries("index")
+
+
+def test_a_changed_file_is_never_answered_from_an_old_entry(tmp_path):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    assert load([facts]).fact("founded").title == "Acme is founded"
+    stat = facts.stat()
+    changed = MINI.read_text().replace("Acme is founded", "Acme is set up")  # same length
+    facts.write_text(changed)
+    os.utime(facts, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: only content
+    assert load([facts]).fact("founded").title == "Acme is set up"
+    assert [hit.fact.id for hit in load([facts]).search("set up").hits] == ["founded"]
+
+
+def test_the_key_depends_on_every_files_name_content_and_order():
+    one, two = ("a.toml", b"x"), ("b.toml", b"y")
+    keys = {
+        cache.key([one, two]),
+        cache.key([two, one]),
+        cache.key([one]),
+        cache.key([("a.toml", b"z"), two]),
+        cache.key([("c.toml", b"x"), two]),
+    }
+    assert len(keys) == 5
+    assert cache.key([one, two]) == cache.key([one, two])
+
+
+def test_a_damaged_entry_is_ignored_and_replaced():
+    base = load()
+    (entry,) = entries("base")
+    entry.write_bytes(b"not a pickle")
+    again = load()
+    assert again == base
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_entries_are_written_whole_and_old_ones_forgotten(tmp_path):
+    for number in range(12):
+        facts = tmp_path / f"facts-{number}.toml"
+        facts.write_text(MINI.read_text() + f"\n# version {number}\n")
+        load([facts])
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert len(entries("base")) == 4
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_no_cache_when_turned_off(monkeypatch):
+    monkeypatch.setenv("TMKFACTS_NO_CACHE", "1")
+    assert cache.cache_dir() is None
+    assert load().digest is None
+    assert load() == store.load()
+
+
+def test_an_invalid_base_is_never_cached(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("fact = 3\n")
+    for _ in range(2):
+        with pytest.raises(tmkfacts_error()):
+            load([bad])
+    assert not entries("base")
+
+
+def tmkfacts_error() -> type[Exception]:
+    from tmkfacts import FactsError
+
+    return FactsError
+
+
+def test_search_results_do_not_depend_on_where_the_index_came_from():
+    base = load()
+    cached = [(hit.fact.id, hit.score) for q in QUERIES for hit in search.search(base, q).hits]
+    fresh_base = store.load()  # no digest: the index is built, not read
+    fresh = [(hit.fact.id, hit.score) for q in QUERIES for hit in search.search(fresh_base, q).hits]
+    assert cached == fresh
+    assert json.dumps(cached)

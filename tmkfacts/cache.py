@@ -1,0 +1,143 @@
+"""A cache of loaded fact bases and their search indexes, keyed by the files' content.
+
+Loading validates every record and building the search index tokenizes every text; both give
+the same answer for the same files, so they are kept, pickled, in the user's cache folder
+($XDG_CACHE_HOME/tmkfacts, by default ~/.cache/tmkfacts). The key is a hash of every file's
+path and bytes, in order, and of tmkfacts's own code, so a changed file or a new version of
+tmkfacts is never answered from an old entry. Entries are written to a temporary file and
+renamed, so a reader never sees half of one; a folder that cannot be written, or an entry that
+cannot be read, just means working without the cache. TMKFACTS_NO_CACHE=1 turns it off.
+
+This module reads fact files only to fingerprint them; `tmkfacts.store` parses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeVar
+
+from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
+from tmkfacts.model import FactBase
+
+_T = TypeVar("_T")
+
+#: The modules whose code decides what a loaded base or an index is: part of every key.
+_CODE = (
+    "model.py", "store.py", "search.py", "query.py", "lexicon.toml", "cache.py", "locations.py",
+)  # fmt: skip
+
+
+def cache_dir() -> Path | None:
+    """The folder of cache entries, by the platform's convention; None when there is none."""
+    if os.environ.get("TMKFACTS_NO_CACHE"):
+        return None
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "tmkfacts" / "Cache"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "tmkfacts"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):
+        return None
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "tmkfacts"
+    return home / ".cache" / "tmkfacts"
+
+
+def key(files: Iterable[tuple[str, bytes]]) -> str:
+    """The key of a base read from these (name, bytes) pairs, by this version of tmkfacts."""
+    digest = hashlib.blake2b(digest_size=20)
+    here = Path(__file__).parent
+    for name in _CODE:
+        stat = (here / name).stat()
+        digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    for name, data in files:
+        digest.update(f"{name}\n{len(data)}\n".encode("utf-8", "surrogatepass"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def get(kind: str, entry: str) -> object | None:
+    """The value kept under kind and key, or None when there is none or it cannot be read."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        with (folder / f"{kind}-{entry}.pickle").open("rb") as handle:
+            value: object = pickle.load(handle)  # our own entries, in the user's folder
+    except Exception:  # missing, truncated or from another Python: rebuild
+        return None
+    return value
+
+
+def put(kind: str, entry: str, value: object) -> None:
+    """Keep a value under kind and key, atomically; do nothing when the folder is unwritable."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    temporary = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(temporary).replace(folder / f"{kind}-{entry}.pickle")
+        _forget_old(folder, kind, keep=entry)
+    except OSError:  # a read-only or full disk: work without the cache
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def load(paths: Iterable[StrPath] | None = None) -> FactBase:
+    """Read, merge and validate fact files as `tmkfacts.store.load` does, from the cache if kept.
+
+    Without paths: the shipped base and the user's own files; `builtin` names the shipped base.
+    """
+    files = [resolve(p) for p in paths] if paths is not None else default_paths()
+    try:
+        read = []
+        for path in files:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise OSError("too big")  # noqa: TRY301  # the store says so properly
+            read.append((str(path), path.read_bytes()))
+    except OSError:  # the store reports a file that cannot be read, with its reason
+        read = None
+    entry = key(read) if read is not None and cache_dir() is not None else None
+    del read  # the store reads the files again if it must; two copies would double the memory
+    return remembered("base", entry, lambda: _fresh(files, entry), FactBase)
+
+
+def _fresh(files: list[Path], entry: str | None) -> FactBase:
+    from tmkfacts import store  # parsing is needed only when the cache does not answer
+
+    base = store.load(files)
+    return replace(base, digest=entry) if entry is not None else base
+
+
+def remembered(kind: str, entry: str | None, build: Callable[[], _T], check: type[_T]) -> _T:
+    """The value under kind and key if kept and of the right type, else built and kept."""
+    if entry is not None:
+        found = get(kind, entry)
+        if isinstance(found, check):
+            return found
+    value = build()
+    if entry is not None:
+        put(kind, entry, value)
+    return value
+
+
+def _forget_old(folder: Path, kind: str, keep: str, most: int = 4) -> None:
+    """Keep the newest few entries of a kind, so that the folder does not grow without end."""
+    entries = sorted(
+        folder.glob(f"{kind}-*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True
+    )
+    for old in entries[most:]:
+        if old.stem != f"{kind}-{keep}":
+            old.unlink(missing_ok=True)
