@@ -120,26 +120,32 @@ def test_every_schema_fault_of_check_is_one_line_and_exit_2_elsewhere():
         assert result.stderr.count("\n") == 1, fault.name
 
 
+def with_peak_memory(*args: str) -> tuple[int, str, int]:
+    """Run tmkfacts in a fresh interpreter: its exit code, its one stderr line, its peak KiB."""
+    measured = (
+        "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", measured, *args],
+        capture_output=True, text=True, env=clean_env(), check=False,
+    )  # fmt: skip
+    message, peak_kib = done.stderr.splitlines()
+    return done.returncode, message, int(peak_kib)
+
+
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     huge = tmp_path / "huge.toml"
     with huge.open("wb") as out:  # 80 MB, sparse: a comment line, then nothing; refused by size
         out.write(b"# padding\n")
         out.truncate(80 * 10**6)
     started = time.perf_counter()
-    measured = (
-        "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
-        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", measured, "list", "--data", str(huge)],
-        capture_output=True, text=True, env=clean_env(), check=False,
-    )  # fmt: skip
-    message, peak_kib = done.stderr.splitlines()
-    assert done.returncode == 2
+    code, message, peak_kib = with_peak_memory("list", "--data", str(huge))
+    assert code == 2
     assert message == (
         f"tmkfacts: error: {huge}: 76.3 MiB is more than a fact file may hold (64 MiB); split it"
     )
-    assert int(peak_kib) < 100 * 1024  # the file is never read into memory
+    assert peak_kib < 100 * 1024  # the file is never read into memory
     assert time.perf_counter() - started < 10
     assert store.MAX_FILE_BYTES == 64 * 2**20
 
@@ -148,17 +154,9 @@ def test_a_50_mb_file_is_read_in_bounded_memory(tmp_path):
     big = tmp_path / "big.toml"
     with big.open("w") as out:  # 50 MB of blank lines and comments: valid TOML, no facts
         out.write("# nothing but space\n" + "\n" * (50 * 10**6))
-    measured = (
-        "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
-        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", measured, "list", "--data", str(big)],
-        capture_output=True, text=True, env=clean_env(), check=False,
-    )  # fmt: skip
-    message, peak_kib = done.stderr.splitlines()
-    assert (done.returncode, message) == (1, f"tmkfacts: no facts: {big} holds none")
-    assert int(peak_kib) < 5 * 50 * 1024  # a few times the file, not without bound
+    code, message, peak_kib = with_peak_memory("list", "--data", str(big))
+    assert (code, message) == (1, f"tmkfacts: no facts: {big} holds none")
+    assert peak_kib < 5 * 50 * 1024  # a few times the file, not without bound
 
 
 def test_ten_thousand_duplicate_ids_make_a_readable_report(tmp_path):
