@@ -128,3 +128,18 @@ def test_search_results_do_not_depend_on_where_the_index_came_from():
     fresh = [(hit.fact.id, hit.score) for q in QUERIES for hit in search.search(fresh_base, q).hits]
     assert cached == fresh
     assert json.dumps(cached)
+
+
+def test_the_bytes_hashed_are_the_bytes_parsed(tmp_path, monkeypatch):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    hash_only = cache.key
+
+    def hash_then_edit(read: list[tuple[str, bytes]]) -> str:
+        entry = hash_only(read)
+        facts.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))
+        return entry
+
+    monkeypatch.setattr(cache, "key", hash_then_edit)
+    # the entry is filed under the first content's key, so it must hold the first content
+    assert load([facts]).fact("founded").title == "Acme is founded"

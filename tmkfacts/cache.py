@@ -110,14 +110,15 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     except OSError:  # the store reports a file that cannot be read, with its reason
         read = None
     entry = key(read) if read is not None and cache_dir() is not None else None
-    del read  # the store reads the files again if it must; two copies would double the memory
-    return remembered("base", entry, lambda: _fresh(files, entry), FactBase)
+    return remembered("base", entry, lambda: _fresh(files, read, entry), FactBase)
 
 
-def _fresh(files: list[Path], entry: str | None) -> FactBase:
+def _fresh(files: list[Path], read: list[tuple[str, bytes]] | None, entry: str | None) -> FactBase:
     from tmkfacts import store  # parsing is needed only when the cache does not answer
 
-    base = store.load(files)
+    # The bytes that were hashed are the bytes parsed: a file changing in between cannot put
+    # its new content under its old key.
+    base = store.load(files) if read is None else store.load_read(read)
     return replace(base, digest=entry) if entry is not None else base
 
 
