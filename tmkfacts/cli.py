@@ -93,7 +93,7 @@ class _Commands(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:  # click's signature
         """Every command, in the order they are declared."""
-        return [_command_name(info) for info in _registry.registered_commands]
+        return command_names()
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:  # click's signature
         """The command of this name, built from its function when first asked for.
@@ -130,7 +130,7 @@ _registry = typer.Typer()
 
 
 def _command_name(info: typer.models.CommandInfo) -> str:
-    return info.name or info.callback.__name__.replace("_", "-") if info.callback else ""
+    return info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
 
 
 def command_names() -> list[str]:
