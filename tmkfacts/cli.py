@@ -142,20 +142,24 @@ def command_names() -> list[str]:
 _SHOWN_PROBLEMS = 50
 
 
+def _base_to_complete() -> FactBase | None:
+    """The base that completion offers names from; None when it is invalid."""
+    try:
+        return cache.load(_data_paths(None))
+    except FactsError:
+        return None
+
+
 def _complete_fact(incomplete: str) -> list[str]:
     """Fact ids that start with what has been typed, for shell completion."""
-    try:
-        base = cache.load(_data_paths(None))
-    except FactsError:
-        return []
-    return [fact.id for fact in base.facts if fact.id.startswith(incomplete)]
+    base = _base_to_complete()
+    return [f.id for f in base.facts if f.id.startswith(incomplete)] if base else []
 
 
 def _complete_entity(incomplete: str) -> list[str]:
     """Entity ids and names that start with what has been typed, for shell completion."""
-    try:
-        base = cache.load(_data_paths(None))
-    except FactsError:
+    base = _base_to_complete()
+    if base is None:
         return []
     names = (name for entity in base.entities for name in (entity.id, *entity.names))
     return sorted({name for name in names if name.casefold().startswith(incomplete.casefold())})

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from tmkfacts.errors import QueryError
+from tmkfacts.rows import dumps
 
 if TYPE_CHECKING:
     from tmkfacts.rows import Row
@@ -56,7 +57,7 @@ def write(
     is UTF-8; with `ascii`, other characters are written as \u escapes.
     """
     if fmt == "json":
-        return json.dumps(list(rows), ensure_ascii=ascii, indent=2) + "\n"
+        return dumps(rows, ascii=ascii) + "\n"
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=ascii) + "\n" for row in rows)
     if header is None:

@@ -393,10 +393,9 @@ def parse(base: FactBase, text: str) -> Query:
                 else:
                     where = _both(where, condition)
                 continue
-            if not name.isdigit():
-                hint = known_hint(name, FIELDS)
-                message = f"unknown field '{name}:'{hint}; put text with ':' in quotes to search it"
-                raise QueryError(message)
+            hint = known_hint(name, FIELDS)
+            message = f"unknown field '{name}:'{hint}; put text with ':' in quotes to search it"
+            raise QueryError(message)
         if bare.startswith("-") and len(bare) > 1:
             excluded.extend(_terms(base, [bare[1:]], keep_stopwords=True)[0])
         else:
