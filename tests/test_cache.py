@@ -17,10 +17,10 @@ from .conftest import MINI, clean_env, installed_script
 QUERIES = ["rhenium", "REE", "Chinalco tungstn", "kind:membership", "after:2025-06 SOLVOMET"]
 
 
-def entries(kind: str) -> list[Path]:
+def entries(kind: str, suffix: str = ".pickle") -> list[Path]:
     folder = cache.cache_dir()
     assert folder is not None
-    return sorted(folder.glob(f"{kind}-*.pickle"))
+    return sorted(folder.glob(f"{kind}-*{suffix}"))
 
 
 def test_a_load_is_kept_and_answered_from_the_cache(monkeypatch):
@@ -50,8 +50,7 @@ def test_the_same_query_gives_the_same_answer_with_and_without_the_cache(query):
     fresh = answer({"TMKFACTS_NO_CACHE": "1"})
     assert answer({}) == fresh  # builds the cache
     assert answer({}) == fresh  # answered from it
-    assert entries("base")
-    assert entries("index")
+    assert entries("index", ".sqlite")
 
 
 def test_a_changed_file_is_never_answered_from_an_old_entry(tmp_path):

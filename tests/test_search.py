@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmkfacts import FactBase, PartialDate, load, search
+from tmkfacts import FactBase, PartialDate, load, search, words
 from tmkfacts.errors import QueryError
 from tmkfacts.model import COUNTRIES
 from tmkfacts.query import Filter
@@ -45,12 +45,12 @@ def found(base, query, **options):
     ],
 )
 def test_the_forms_of_a_word_share_one_stem(forms):
-    assert len({search.stem(search.fold(form)) for form in forms}) == 1
+    assert len({words.stem(words.fold(form)) for form in forms}) == 1
 
 
 @pytest.mark.parametrize("word", ["ore", "gas", "21.3", "2025", "us", "status", "basis"])
 def test_short_words_numbers_and_latin_endings_keep_their_form(word):
-    assert search.stem(word) == word
+    assert words.stem(word) == word
 
 
 @pytest.mark.parametrize(
@@ -63,12 +63,12 @@ def test_short_words_numbers_and_latin_endings_keep_their_form(word):
     ],
 )
 def test_fold_drops_case_accents_and_apostrophes(typed, folded):
-    assert search.fold(typed) == folded
+    assert words.fold(typed) == folded
 
 
 def test_spans_find_every_form_of_the_words():
     text = "Exports rose; TMK exported more."
-    marked = [text[start:end] for start, end in search.spans(text, {"export"})]
+    marked = [text[start:end] for start, end in words.spans(text, {"export"})]
     assert marked == ["Exports", "exported"]
 
 
@@ -126,7 +126,7 @@ def test_a_city_finds_what_happened_there(mini):
 
 
 def test_the_lexicon_is_well_formed():
-    lexicon = search.lexicon()
+    lexicon = words.lexicon()
     assert all(all(phrase) for group in lexicon.synonyms for phrase in group)
     assert set(lexicon.countries) <= COUNTRIES
     assert all(phrase for phrase in lexicon.symbols.values())

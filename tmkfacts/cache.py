@@ -21,16 +21,23 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import FactBase
+
+if TYPE_CHECKING:
+    from tmkfacts.index import Index
+
+#: A file's name, size and the blake2b hash of its bytes (store.Fingerprint).
+Fingerprint = tuple[str, int, bytes]
 
 _T = TypeVar("_T")
 
 #: The modules whose code decides what a loaded base or an index is: part of every key.
 _CODE = (
     "model.py", "store.py", "search.py", "query.py", "lexicon.toml", "cache.py", "locations.py",
+    "index.py", "words.py",
 )  # fmt: skip
 
 
@@ -53,14 +60,21 @@ def cache_dir() -> Path | None:
 
 def key(files: Iterable[tuple[str, bytes]]) -> str:
     """The key of a base read from these (name, bytes) pairs, by this version of tmkfacts."""
+    return _key(
+        (name, len(data), hashlib.blake2b(data, digest_size=20).digest()) for name, data in files
+    )
+
+
+def _key(fingerprints: Iterable[Fingerprint]) -> str:
+    """The key of a base whose files have these fingerprints, by this version of tmkfacts."""
     digest = hashlib.blake2b(digest_size=20)
     here = Path(__file__).parent
     for name in _CODE:
         stat = (here / name).stat()
         digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-    for name, data in files:
-        digest.update(f"{name}\n{len(data)}\n".encode("utf-8", "surrogatepass"))
-        digest.update(data)
+    for name, size, content in fingerprints:
+        encoded = name.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:%s:%d:%s" % (len(encoded), encoded, size, content))
     return digest.hexdigest()
 
 
@@ -101,16 +115,81 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     Without paths: the shipped base and the user's own files; `builtin` names the shipped base.
     """
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
-    try:
-        read = []
-        for path in files:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise OSError("too big")  # noqa: TRY301  # the store says so properly
-            read.append((str(path), path.read_bytes()))
-    except OSError:  # the store reports a file that cannot be read, with its reason
-        read = None
+    read = _read(files)
     entry = key(read) if read is not None and cache_dir() is not None else None
     return remembered("base", entry, lambda: _fresh(files, read, entry), FactBase)
+
+
+def index(paths: Iterable[StrPath] | None = None) -> Index:
+    """The search index of fact files, validated as `load` validates them, from the cache if kept.
+
+    A kept index is a SQLite file that is never changed once written; a search reads only the
+    words and facts it needs from it, so its cost hardly grows with the base. A new one is
+    filed under the fingerprints of the bytes it was built from, which are the files' bytes
+    now, unless they changed meanwhile, in which case it is filed under what they were.
+    """
+    from tmkfacts import index as indexing
+    from tmkfacts import store
+
+    files = [resolve(p) for p in paths] if paths is not None else default_paths()
+    folder = cache_dir()
+    if folder is None:
+        return indexing.build(files, None)[0]
+    fingerprints = _fingerprints(files)
+    if fingerprints is None:  # the store says which file cannot be read, and why
+        return indexing.of_base(store.load(files))
+    try:
+        return indexing.Index.open(folder / f"index-{_key(fingerprints)}.sqlite")
+    except Exception:  # missing, damaged or of another version: build it again
+        pass
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=folder)
+        os.close(handle)
+    except OSError:  # a read-only or full disk: work without the cache
+        return indexing.build(files, None)[0]
+    built, fingerprints = indexing.build(files, Path(temporary))  # on FactsError, removed
+    built.close()
+    entry = _key(fingerprints)
+    kept = folder / f"index-{entry}.sqlite"
+    try:
+        Path(temporary).replace(kept)
+        _forget_old(folder, "index", keep=entry, suffix=".sqlite")
+    except OSError:  # another tmkfacts is tidying up too; the file just built still answers
+        if not kept.exists():
+            return indexing.Index.open(Path(temporary))
+    return indexing.Index.open(kept)
+
+
+def _fingerprints(files: list[Path]) -> list[Fingerprint] | None:
+    """Each file's name, size and content hash, read a block at a time; None if one cannot be."""
+    found = []
+    try:
+        for path in files:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return None
+            digest, size = hashlib.blake2b(digest_size=20), 0
+            with path.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+                    size += len(block)
+            found.append((str(path), size, digest.digest()))
+    except OSError:
+        return None
+    return found
+
+
+def _read(files: list[Path]) -> list[tuple[str, bytes]] | None:
+    """Each file's name and bytes, or None when one cannot be read (the store says why)."""
+    read = []
+    try:
+        for path in files:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return None
+            read.append((str(path), path.read_bytes()))
+    except OSError:
+        return None
+    return read
 
 
 def _fresh(files: list[Path], read: list[tuple[str, bytes]] | None, entry: str | None) -> FactBase:
@@ -134,10 +213,10 @@ def remembered(kind: str, entry: str | None, build: Callable[[], _T], check: typ
     return value
 
 
-def _forget_old(folder: Path, kind: str, keep: str, most: int = 4) -> None:
+def _forget_old(folder: Path, kind: str, keep: str, most: int = 4, suffix: str = ".pickle") -> None:
     """Keep the newest few entries of a kind, so that the folder does not grow without end."""
     entries = sorted(
-        folder.glob(f"{kind}-*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True
+        folder.glob(f"{kind}-*{suffix}"), key=lambda path: path.stat().st_mtime, reverse=True
     )
     for old in entries[most:]:
         if old.stem != f"{kind}-{keep}":

@@ -412,18 +412,25 @@ def search(
     -word to exclude, and filters kind: entity: material: tag: country: date: after: before:
     (date:2025Q1, date:2025-03..2025-08). See the README for the whole syntax.
     """
+    from tmkfacts.search import search as find
+
     _no_unknown_options(context, words)
-    base, where = _base(data), _filter(kind, entity, material, tag, since, until)
-    found = base.search(" ".join(words), where, limit)
+    # The index answers without loading the whole base: a big base costs little more to search.
+    built, where = (
+        cache.index(_data_paths(data)),
+        _filter(kind, entity, material, tag, since, until),
+    )
+    found = find(built, " ".join(words), where, limit)
     for typed, instead in found.corrections:
         typer.echo(f"tmkfacts: no fact has '{typed}'; searched for '{instead}' instead", err=True)
+    base = built.base  # its sources and entities, without the facts
     notes = _notes(base, [hit.fact for hit in found.hits], with_sources)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _HIT_VIEW,
         [rows.hit(base, hit) for hit in found.hits],
         lambda: render.hit_table(found.hits, notes),
-        lambda: found.hint or query.explain_miss(base, where) or _no_match(base),
+        lambda: found.hint or built.explain_miss(where) or _no_match(base.files, built.count),
     )
 
 
@@ -919,13 +926,13 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
 
 
 def _miss(base: FactBase, where: query.Filter) -> Callable[[], str]:
-    return lambda: query.explain_miss(base, where) or _no_match(base)
+    return lambda: query.explain_miss(base, where) or _no_match(base.files, len(base.facts))
 
 
-def _no_match(base: FactBase) -> str:
-    if not base.facts:
-        files = ", ".join(base.files) or "the fact files"
-        return f"no facts: {files} {'holds' if len(base.files) == 1 else 'hold'} none"
+def _no_match(files: tuple[str, ...], count: int) -> str:
+    if not count:
+        names = ", ".join(files) or "the fact files"
+        return f"no facts: {names} {'holds' if len(files) == 1 else 'hold'} none"
     return "no facts match"
 
 

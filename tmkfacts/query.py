@@ -123,21 +123,33 @@ def entity_ids(base: FactBase, name: str) -> set[str]:
     return found
 
 
-def explain_miss(base: FactBase, where: Filter) -> str | None:
-    """Why a filter found nothing, when a value it names is unknown: one line with a hint."""
+def explain_miss(
+    base: FactBase,
+    where: Filter,
+    materials: Iterable[str] | None = None,
+    tags: Iterable[str] | None = None,
+) -> str | None:
+    """Why a filter found nothing, when a value it names is unknown: one line with a hint.
+
+    The materials and tags known are those of the base's facts, unless given.
+    """
     names = {_fold(name) for entity in base.entities for name in (entity.id, *entity.names)}
     for name in where.entities:
         if _fold(name) not in names:
             ids = [entity.id for entity in base.entities]
             return f"no entity '{name}'{did_you_mean(_slug(name), ids)}"
     for label, values, known in (
-        ("material", where.materials, {m for fact in base.facts for m in fact.materials}),
-        ("tag", where.tags, {t for fact in base.facts for t in fact.tags}),
+        ("material", where.materials, _known(materials, (f.materials for f in base.facts))),
+        ("tag", where.tags, _known(tags, (fact.tags for fact in base.facts))),
     ):
         for value in values:
             if _slug(value) not in known:
                 return f"no fact has the {label} '{value}'{did_you_mean(_slug(value), known)}"
     return None
+
+
+def _known(given: Iterable[str] | None, each: Iterable[Iterable[str]]) -> set[str]:
+    return set(given) if given is not None else {value for values in each for value in values}
 
 
 def _kind(kind: str) -> str:

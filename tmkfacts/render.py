@@ -23,7 +23,8 @@ from tmkfacts.formats import flat
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.query import Membership, Partner, SourceUse, Summary
 from tmkfacts.rows import FILE_FIELDS, Row
-from tmkfacts.search import Hit, spans, stems
+from tmkfacts.search import Hit
+from tmkfacts.words import spans, stems
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _MATCH = "bold reverse"

@@ -9,7 +9,7 @@ lexicon.toml). A word the fact base does not know is read as the start of a long
 
 Every word must match (AND). Facts are ranked by BM25F: a word counts more in the title and
 in the names of the fact's entities than in its text, more when rare in the base, and less in
-a long fact. Pure functions over a FactBase, like the rest of the core.
+a long fact. Pure functions over an Index (see tmkfacts.index) or a FactBase.
 """
 
 from __future__ import annotations
@@ -17,324 +17,39 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
-from pathlib import Path
 
 from tmkfacts.errors import QueryError, known_hint
-from tmkfacts.model import COUNTRIES, Entity, Fact, FactBase, Figure, PartialDate
-from tmkfacts.query import Filter, date_key, explain_miss, select
-
-#: How much a word counts in each field of a fact: headlines and names weigh most.
-WEIGHTS: dict[str, float] = {
-    "title": 3.0,
-    "names": 2.0,
-    "topics": 2.0,
-    "text": 1.0,
-    "kind": 3.0,
-    "country": 2.0,
-    "date": 0.5,
-    "id": 0.5,
-}
-
-#: Fields of what a fact says, whose length counts against it; the others describe it.
-_CONTENT = ("title", "names", "topics", "text")
+from tmkfacts.index import WEIGHTS, Fields, Index, of_base
+from tmkfacts.model import COUNTRIES, Fact, FactBase, PartialDate
+from tmkfacts.query import Filter, select
+from tmkfacts.words import country_names, fold, lexicon, stems, tokens
 
 #: The field filters a query may hold, as `name:value`.
 FIELDS = ("kind", "entity", "material", "tag", "country", "date", "after", "before")
 
 _K1, _B = 2.0, 0.3  # facts are short and alike in length, so length says little
-_APOSTROPHES = "'’‘ʻʼ`´"  # noqa: RUF001  # the apostrophes people and sources type
-_TOKEN = re.compile(rf"\d+(?:[.,]\d+)+|[^\W_]+(?:[{_APOSTROPHES}][^\W_]+)*")
 _PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _FILTER = re.compile(r"(-?)([A-Za-z]+):(.*)", re.DOTALL)
 _QUARTER = re.compile(r"(\d{4})-?([QqHh])(\d)")
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-
-
-# --- words ------------------------------------------------------------------------------------
-
-
-def fold(word: str) -> str:
-    """A word without case, accents or apostrophes: `Tashként` -> `tashkent`, `TMK's` -> `tmks`."""
-    if word.isascii():  # most words: no accents to strip
-        return word.lower().replace("'", "").replace("`", "")
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _APOSTROPHES)
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The common root of a folded word's English forms: exports, exported, exporting -> export.
-
-    Steps 1a, 1b and 5a of Porter's algorithm: plurals, -ed and -ing, and a final e, and no
-    more, so stems stay recognisable and unlike words stay apart.
-    """
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("sses"):
-        word = word[:-2]
-    elif word.endswith("ies"):
-        word = word[:-3] + "y"
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if word.endswith("eed"):
-        if _measure(word[:-3]) > 0:
-            word = word[:-1]
-    elif word.endswith("ed") and _has_vowel(word[:-2]):
-        word = _after_suffix(word[:-2])
-    elif word.endswith("ing") and _has_vowel(word[:-3]):
-        word = _after_suffix(word[:-3])
-    if word.endswith("e") and len(word) > 3:
-        root = word[:-1]
-        if _measure(root) > 1 or (_measure(root) == 1 and not _cvc(root)):
-            word = root
-    return word
-
-
-def _consonant(word: str, i: int) -> bool:
-    if word[i] in "aeiou":
-        return False
-    if word[i] == "y":
-        return i == 0 or not _consonant(word, i - 1)
-    return True
-
-
-def _measure(word: str) -> int:
-    """Porter's m: how many vowel-consonant sequences the word has."""
-    pattern = "".join("c" if _consonant(word, i) else "v" for i in range(len(word)))
-    return pattern.count("vc")
-
-
-def _has_vowel(word: str) -> bool:
-    return any(not _consonant(word, i) for i in range(len(word)))
-
-
-def _cvc(word: str) -> bool:
-    """Ends consonant-vowel-consonant, the last not w, x or y: hop, mine (before the e)."""
-    return (
-        len(word) >= 3
-        and _consonant(word, -3 + len(word))
-        and not _consonant(word, -2 + len(word))
-        and _consonant(word, len(word) - 1)
-        and word[-1] not in "wxy"
-    )
-
-
-def _after_suffix(word: str) -> str:
-    """Mend a root once -ed or -ing is gone: hoped -> hope, shipped -> ship, mining -> mine."""
-    if word.endswith(("at", "bl", "iz")):
-        return word + "e"
-    if len(word) > 1 and word[-1] == word[-2] and _consonant(word, len(word) - 1):
-        return word if word[-1] in "lsz" else word[:-1]
-    if _measure(word) == 1 and _cvc(word):
-        return word + "e"
-    return word
-
-
-def tokens(text: str) -> Iterator[tuple[int, int, str]]:
-    """The words of a text as (start, end, stem): numbers such as 21.3 stay whole."""
-    for match in _TOKEN.finditer(text):
-        _, word = _folded(match.group())
-        if word:
-            yield match.start(), match.end(), word
-
-
-@lru_cache(maxsize=65536)
-def _folded(raw: str) -> tuple[str, str]:
-    """A word as written, folded and stemmed; the same few thousand words recur in a base."""
-    folded = fold(raw)
-    return folded, stem(folded)
-
-
-def stems(text: str) -> list[str]:
-    """The stems of a text's words, in order."""
-    return [word for _, _, word in tokens(text)]
-
-
-def spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
-    """Where in text the words with these stems are, as (start, end) pairs: for highlighting."""
-    wanted = set(words)
-    return [(start, end) for start, end, word in tokens(text) if word in wanted]
-
-
-# --- the lexicon: synonyms, symbols, countries, stop words ------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """Domain knowledge for search, read from lexicon.toml: every phrase as a tuple of stems."""
-
-    stopwords: frozenset[str]
-    synonyms: tuple[tuple[tuple[str, ...], ...], ...]
-    symbols: dict[str, tuple[str, ...]]
-    countries: dict[str, tuple[tuple[str, ...], ...]]
-    words: frozenset[str]  # every word of the synonyms and country names: none is a typo
-
-
-@cache
-def lexicon() -> Lexicon:
-    """The lexicon shipped with tmkfacts, read once and then kept in the cache."""
-    from tmkfacts import cache as kept
-
-    data = (Path(__file__).parent / "lexicon.toml").read_bytes()
-    return kept.remembered("lexicon", kept.key([("lexicon.toml", data)]), _read_lexicon, Lexicon)
-
-
-def _read_lexicon() -> Lexicon:
-    import tomli  # only when the cache does not hold the lexicon
-
-    text = (Path(__file__).parent / "lexicon.toml").read_text(encoding="utf-8")
-    data = tomli.loads(text)
-
-    def phrase(words: str) -> tuple[str, ...]:
-        return tuple(stems(words))
-
-    synonyms = tuple(tuple(phrase(term) for term in group["terms"]) for group in data["synonyms"])
-    countries = {
-        code: (*(phrase(name) for name in names), (_code(code),))
-        for code, names in data["countries"].items()
-    }
-    groups = (*synonyms, *countries.values())
-    return Lexicon(
-        stopwords=frozenset(fold(word) for word in data["stopwords"]),
-        synonyms=synonyms,
-        symbols={symbol: phrase(name) for symbol, name in data["symbols"].items()},
-        countries=countries,
-        words=frozenset(word for group in groups for each in group for word in each),
-    )
-
-
-def country_names(code: str) -> tuple[tuple[str, ...], ...]:
-    """The phrases that find a country: its names and demonyms, and its code as indexed."""
-    return lexicon().countries.get(code, ((_code(code),),))
-
-
-def _code(country: str) -> str:
-    """A country code as the index holds it for the entities based there; no word looks so."""
-    return f"@{country.casefold()}"
 
 
 # --- the index --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Doc:
-    fields: dict[str, list[str]]  # field name -> stems in order
-    weighted: dict[str, float]  # stem -> weighted count over all fields
-    length: float
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    """Each fact's words by field, and which facts hold each word."""
-
-    facts: tuple[Fact, ...]
-    docs: tuple[_Doc, ...]
-    postings: dict[str, set[int]]
-    surface: dict[str, str]  # stem -> the first word seen with that stem, to show people
-    spellings: dict[str, str]  # every folded word seen -> its stem, to mend typos against
-    average_length: float
-    names: tuple[tuple[tuple[str, ...], ...], ...]  # each entity's id and names, as phrases
-
-
 def index(base: FactBase) -> Index:
-    """The search index of a fact base, built once per base and kept while it is in use."""
+    """The search index of a loaded base, built once per base and kept while it is in use."""
     cached = _INDEXES.get(id(base))
     if cached is not None and cached[0] is base:
         return cached[1]
-    from tmkfacts import cache
-
-    # The cache keeps the index without the facts, which the base already holds.
-    kept = cache.remembered("index", base.digest, lambda: replace(_build(base), facts=()), Index)
-    built = replace(kept, facts=base.facts)
+    built = of_base(base)
     _INDEXES.clear()
     _INDEXES[id(base)] = (base, built)
     return built
 
 
 _INDEXES: dict[int, tuple[FactBase, Index]] = {}
-
-
-def _build(base: FactBase) -> Index:
-    docs = []
-    postings: dict[str, set[int]] = {}
-    surface: dict[str, str] = {}
-    spellings: dict[str, str] = {}
-
-    def words_of(text: str) -> list[str]:
-        found = []
-        for raw in _TOKEN.findall(text):
-            folded, word = _folded(raw)
-            if word:
-                found.append(word)
-                if folded not in spellings:
-                    surface.setdefault(word, folded)
-                    spellings[folded] = word
-        return found
-
-    by_entity = {entity.id: words_of(_entity_text(base, entity)) for entity in base.entities}
-    for number, fact in enumerate(base.facts):
-        fields: dict[str, list[str]] = {name: [] for name in WEIGHTS}
-        for name, text in _fields(fact):
-            fields[name].extend(words_of(text))
-        for entity_id in fact.entities:
-            fields["names"].extend(by_entity[entity_id])
-            if country := base.entity(entity_id).country:
-                fields["country"].append(_code(country))
-        weighted: dict[str, float] = {}
-        for name, words in fields.items():
-            for word in words:
-                weighted[word] = weighted.get(word, 0.0) + WEIGHTS[name]
-                postings.setdefault(word, set()).add(number)
-        length = sum(WEIGHTS[name] * len(fields[name]) for name in _CONTENT)
-        docs.append(_Doc(fields, weighted, length))
-    average = sum(doc.length for doc in docs) / len(docs) if docs else 1.0
-    names = tuple(
-        tuple(dict.fromkeys(tuple(stems(name)) for name in (entity.id, *entity.names)))
-        for entity in base.entities
-    )
-    return Index(base.facts, tuple(docs), postings, surface, spellings, average or 1.0, names)
-
-
-def _fields(fact: Fact) -> Iterator[tuple[str, str]]:
-    """The text of each field of a fact, as search sees it, but for its entities."""
-    yield "title", fact.title
-    yield "text", fact.text
-    if fact.place:
-        yield "text", fact.place
-    for figure in fact.figures:
-        yield "text", " ".join(str(part) for part in _figure_parts(figure) if part is not None)
-    yield "kind", fact.kind
-    yield "topics", " ".join((*fact.materials, *fact.tags))
-    yield "id", fact.id
-    yield "date", str(fact.date.year)
-    if fact.date.month:
-        yield "date", _MONTHS[fact.date.month - 1]
-
-
-def _entity_text(base: FactBase, entity: Entity) -> str:
-    """What an entity adds to the names field of its facts: ids, names, relations, parents'.
-
-    A parent's names find its subsidiary's facts: Chinalco finds Chalieco's contract.
-    """
-    parts = [entity.id, *entity.names, *entity.relations]
-    parent = entity.parent
-    while parent is not None:
-        parts.extend(base.entity(parent).names)
-        parent = base.entity(parent).parent
-    return "\n".join(parts)
-
-
-def _figure_parts(figure: Figure) -> tuple[object, ...]:
-    return tuple(
-        getattr(figure, name)
-        for name in ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
-    )
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -368,8 +83,9 @@ class Query:
 MAX_QUERY = 1000
 
 
-def parse(base: FactBase, text: str) -> Query:
+def parse(base: Index | FactBase, text: str) -> Query:
     """Parse a query against the words of a base; QueryError for a malformed one."""
+    vocabulary = base if isinstance(base, Index) else index(base)
     if len(text) > MAX_QUERY:
         message = f"the query is {len(text):,} characters long; at most {MAX_QUERY:,} are searched"
         raise QueryError(message)
@@ -397,21 +113,20 @@ def parse(base: FactBase, text: str) -> Query:
             message = f"unknown field '{name}:'{hint}; put text with ':' in quotes to search it"
             raise QueryError(message)
         if bare.startswith("-") and len(bare) > 1:
-            excluded.extend(_terms(base, [bare[1:]], keep_stopwords=True)[0])
+            excluded.extend(_terms(vocabulary, [bare[1:]], keep_stopwords=True)[0])
         else:
             words.append(bare)
-    terms, corrections = _terms(base, words, keep_stopwords=not (phrases or excluded))
+    terms, corrections = _terms(vocabulary, words, keep_stopwords=not (phrases or excluded))
     if not terms and not phrases and not excluded and where == Filter() and not not_where:
         raise QueryError("give at least one word to search for")
     return Query((*terms, *phrases), tuple(excluded), where, tuple(not_where), tuple(corrections))
 
 
 def _terms(
-    base: FactBase, words: Sequence[str], *, keep_stopwords: bool
+    vocabulary: Index, words: Sequence[str], *, keep_stopwords: bool
 ) -> tuple[list[Term], list[tuple[str, str]]]:
     """Bare words as terms: symbols and country codes, typos mended, synonyms, single words."""
     known = lexicon()
-    vocabulary = index(base)
     units: list[tuple[str, str]] = []  # (as typed, stem); a symbol or code has no stem
     for word in words:
         if word in known.symbols or (word in COUNTRIES and word.isupper()):
@@ -426,8 +141,8 @@ def _terms(
         if word_stem and word_stem not in known.words and not _forms(vocabulary, word_stem):
             fixed = _closest(vocabulary, fold(typed))
             if fixed is not None:
-                units[position] = (fixed, vocabulary.spellings[fixed])
-                corrections.append((fold(typed), fixed))
+                units[position] = fixed
+                corrections.append((fold(typed), fixed[0]))
     terms: list[Term] = []
     position = 0
     while position < len(units):
@@ -481,39 +196,39 @@ def _forms(vocabulary: Index, word_stem: str) -> list[str]:
 
     `rhen` finds `rhenium`; starts shorter than three letters match too much to mean anything.
     """
-    postings = vocabulary.postings
-    forms = [word_stem] if word_stem in postings else []
+    forms = [word_stem] if vocabulary.has(word_stem) else []
     if len(word_stem) >= 4 and word_stem.isalpha():
         for ending in _DERIVED:
-            if word_stem + ending in postings:
+            if vocabulary.has(word_stem + ending):
                 forms.append(word_stem + ending)
             root = word_stem.removesuffix(ending)
-            if root != word_stem and len(root) >= 4 and root in postings:
+            if root != word_stem and len(root) >= 4 and vocabulary.has(root):
                 forms.append(root)
     if not forms and len(word_stem) >= 3:
-        forms = sorted(word for word in postings if word.startswith(word_stem))
+        forms = vocabulary.starting(word_stem)
     return forms
 
 
-def _closest(vocabulary: Index, word: str, more: int = 0) -> str | None:
+def _closest(vocabulary: Index, word: str, more: int = 0) -> tuple[str, str] | None:
     """The word of the fact base within a typo's reach of word, the most common on a tie.
 
-    Words are compared as spelt, not by stem. Reach grows with the word: none below four
-    letters, one edit up to six, then two; `more` widens it, to suggest rather than to mend.
+    Words are compared as spelt, not by stem; the answer is (spelling, stem). Reach grows with
+    the word: none below four letters, one edit up to six, then two; `more` widens it, to
+    suggest rather than to mend.
     """
     if len(word) < 4 or not word.isalpha():
         return None
     reach = (1 if len(word) < 7 else 2) + more
-    best: tuple[int, int, str] | None = None
-    for known, known_stem in vocabulary.spellings.items():
-        if abs(len(known) - len(word)) > reach or not known.isalpha():
+    best: tuple[int, int, str, str] | None = None
+    for known, known_stem, holding in vocabulary.spellings(len(word) - reach, len(word) + reach):
+        if not known.isalpha():
             continue
         distance = _distance(word, known, reach)
         if distance <= reach:
-            rank = (distance, -len(vocabulary.postings[known_stem]), known)
+            rank = (distance, -holding, known, known_stem)
             if best is None or rank < best:
                 best = rank
-    return best[2] if best else None
+    return (best[2], best[3]) if best else None
 
 
 def _suggestion(vocabulary: Index, word: str) -> str | None:
@@ -521,7 +236,7 @@ def _suggestion(vocabulary: Index, word: str) -> str | None:
     if len(word) < 6:
         return None
     near = _closest(vocabulary, word, more=1)
-    return near if near and near[0] == word[0] else None
+    return near[0] if near and near[0][0] == word[0] else None
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -671,44 +386,53 @@ class Results:
 
 
 def search(
-    base: FactBase, text: str, where: Filter | None = None, limit: int | None = None
+    base: Index | FactBase, text: str, where: Filter | None = None, limit: int | None = None
 ) -> Results:
     """Facts matching every word of the query and its filters, best match first.
 
     Ties go to the newer fact. QueryError when the query is empty or malformed.
     """
-    query = parse(base, text)
-    built = index(base)
+    built = base if isinstance(base, Index) else index(base)
+    query = parse(built, text)
     numbers = _candidates(built, query.terms)
-    for condition, keep in (
-        (where, True),
-        (query.where, True),
-        *((c, False) for c in query.not_where),
-    ):
-        if condition is not None and condition != Filter():
-            chosen = {fact.id for fact in select(base, condition)}
-            numbers = [n for n in numbers if (built.facts[n].id in chosen) == keep]
-    numbers.sort(key=lambda number: date_key(built.facts[number].date), reverse=True)
+    conditions = [
+        (condition, keep)
+        for condition, keep in ((where, True), (query.where, True), *_negated(query.not_where))
+        if condition is not None and condition != Filter()
+    ]
+    facts = built.facts(numbers) if conditions else {}
+    for condition, keep in conditions:
+        chosen = {fact.id for fact in select(built.with_facts(facts.values()), condition)}
+        numbers = [n for n in numbers if (facts[n].id in chosen) == keep]
+    numbers.sort(key=built.dates.__getitem__, reverse=True)
     rarity = [_idf(built, term) for term in query.terms]
     labels = tuple(term.label for term in query.terms)
     scored = []
     for number in numbers:
-        doc = built.docs[number]
-        if any(_frequency(doc, term) for term in query.excluded):
+        if any(_frequency(built, number, term) for term in query.excluded):
             continue
         score, words = 0.0, set[str]()
         for term, idf in zip(query.terms, rarity, strict=True):
-            frequency = _frequency(doc, term)
+            frequency = _frequency(built, number, term)
             if not frequency:
                 break
-            score += idf * _saturate(frequency, doc.length / built.average_length)
-            words.update(_found(doc, term))
+            score += idf * _saturate(frequency, built.lengths[number] / built.average_length)
+            words.update(_found(built, number, term))
         else:
-            scored.append(Hit(built.facts[number], round(score, 3), labels, frozenset(words)))
+            scored.append((number, round(score, 3), frozenset(words)))
     within = _certainly_within(_both(where or Filter(), query.where))
-    scored.sort(key=lambda hit: (within(hit.fact), hit.score), reverse=True)
-    hint = None if scored else _hint(base, built, query)
-    return Results(tuple(scored[:limit]), query.corrections, hint)
+    if within is not None:  # a date range was given, so the facts are at hand
+        scored.sort(key=lambda hit: (within(facts[hit[0]]), hit[1]), reverse=True)
+    else:
+        scored.sort(key=lambda hit: hit[1], reverse=True)
+    shown = scored[:limit]
+    facts.update(built.facts(number for number, _, _ in shown if number not in facts))
+    hits = tuple(Hit(facts[number], score, labels, words) for number, score, words in shown)
+    return Results(hits, query.corrections, None if scored else _hint(built, query))
+
+
+def _negated(filters: Sequence[Filter]) -> list[tuple[Filter, bool]]:
+    return [(condition, False) for condition in filters]
 
 
 def _candidates(built: Index, terms: Sequence[Term]) -> list[int]:
@@ -717,19 +441,22 @@ def _candidates(built: Index, terms: Sequence[Term]) -> list[int]:
     for term in terms:
         holding: set[int] = set()
         for phrase in term.phrases:
-            sets = [built.postings.get(word, set()) for word in phrase]
+            sets = [built.holding(word) for word in phrase]
             holding |= set.intersection(*sets) if sets else set()
         found = holding if found is None else found & holding
         if not found:
             return []
-    return sorted(found) if found is not None else list(range(len(built.facts)))
+    return sorted(found) if found is not None else list(range(built.count))
 
 
-def _certainly_within(where: Filter) -> Callable[[Fact], bool]:
+def _certainly_within(where: Filter) -> Callable[[Fact], bool] | None:
     """Whether a fact's whole date lies in the filter's range, not merely overlaps it.
 
     Under after:2025-06, a fact of 2025-11 answers for certain and comes before one of 2025.
+    None when the filter has no range, and every fact is within it.
     """
+    if where.since is None and where.until is None:
+        return None
     since = where.since.first_day if where.since else dt.date.min
     until = where.until.last_day if where.until else dt.date.max
     return lambda fact: since <= fact.date.first_day and fact.date.last_day <= until
@@ -746,22 +473,23 @@ def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
     )
 
 
-def _frequency(doc: _Doc, term: Term) -> float:
+def _frequency(built: Index, number: int, term: Term) -> float:
     """How often the term occurs in the fact, each occurrence weighted by its field."""
     total = 0.0
     for phrase in (*term.phrases, term.exact) if term.exact else term.phrases:
         if len(phrase) == 1:
-            total += doc.weighted.get(phrase[0], 0.0)
-        elif phrase[0] in doc.weighted:
+            total += built.weights(phrase[0]).get(number, 0.0)
+        elif number in built.holding(phrase[0]):
+            fields: Fields = built.fields(number)
             total += sum(
-                WEIGHTS[name] * _occurrences(words, phrase) for name, words in doc.fields.items()
+                WEIGHTS[name] * _occurrences(words, phrase) for name, words in fields.items()
             )
     return total
 
 
-def _found(doc: _Doc, term: Term) -> Iterator[str]:
+def _found(built: Index, number: int, term: Term) -> Iterator[str]:
     for phrase in term.phrases:
-        if all(word in doc.weighted for word in phrase):
+        if all(number in built.holding(word) for word in phrase):
             yield from phrase
 
 
@@ -769,8 +497,8 @@ def _idf(built: Index, term: Term) -> float:
     """How rare the term is: facts holding any of its first words, an upper bound that is cheap."""
     holding: set[int] = set()
     for phrase in term.phrases:
-        holding |= built.postings.get(phrase[0], set())
-    count = len(built.facts)
+        holding |= built.holding(phrase[0])
+    count = built.count
     return math.log(1 + (count - len(holding) + 0.5) / (len(holding) + 0.5))
 
 
@@ -778,7 +506,7 @@ def _saturate(frequency: float, relative_length: float) -> float:
     return frequency * (_K1 + 1) / (frequency + _K1 * (1 - _B + _B * relative_length))
 
 
-def _hint(base: FactBase, built: Index, query: Query) -> str | None:
+def _hint(built: Index, query: Query) -> str | None:
     """Why nothing was found, when a word or a filter's value is unknown."""
     for term in query.terms:
         if not term.phrases:
@@ -786,7 +514,7 @@ def _hint(base: FactBase, built: Index, query: Query) -> str | None:
             return f"no fact has the word '{term.label}'" + (
                 f" (did you mean '{near}'?)" if near else ""
             )
-    reason = explain_miss(base, query.where)
+    reason = built.explain_miss(query.where)
     if reason is None and len(query.terms) > 1:
         reason = "no fact matches all of " + ", ".join(f"'{term.label}'" for term in query.terms)
     return reason

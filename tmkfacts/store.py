@@ -7,12 +7,15 @@ file is collected, each with its file and line, and raised together as one Facts
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
 
 import tomli
 
@@ -65,10 +68,12 @@ __all__ = [
     "MAX_FILE_BYTES",
     "builtin_path",
     "default_paths",
+    "fingerprint",
     "load",
     "load_read",
     "loads",
     "resolve",
+    "stream",
     "user_data_dir",
 ]
 
@@ -110,6 +115,185 @@ def load_read(read: list[tuple[str, bytes]]) -> FactBase:
     return _assemble(parsed, [])
 
 
+#: What `stream` read of each file: its name, size and content hash (blake2b, 20 bytes).
+Fingerprint = tuple[str, int, bytes]
+
+
+def fingerprint(name: str, data: bytes) -> Fingerprint:
+    """The fingerprint of a file's bytes, as `stream` gives it for what it read."""
+    return name, len(data), hashlib.blake2b(data, digest_size=20).digest()
+
+
+def stream(
+    paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]]
+) -> tuple[FactBase, list[Fingerprint]]:
+    """Validate fact files as `load` does, handing each fact over instead of keeping it.
+
+    `begin` is given the base without its facts (its sources, entities and files) and returns
+    what takes each fact, in order. A file is read a block, and parsed a run of [[fact]]
+    tables, at a time, so that neither its bytes nor its document are ever held whole. Returns
+    that base and the fingerprint of each file as read. Raises FactsError as `load` would,
+    possibly after some facts were taken.
+    """
+    whole: set[int] = set()  # the files that turned out to need reading whole
+    while True:
+        try:
+            return _stream(paths, begin, whole)
+        except _ReadWhole as again:  # facts already taken are taken again, from the start
+            whole.add(again.file)
+
+
+class _ReadWhole(Exception):  # noqa: N818  # not an error: a file must be read another way
+    def __init__(self, file: int) -> None:
+        self.file = file
+
+
+def _stream(
+    paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]], whole: set[int]
+) -> tuple[FactBase, list[Fingerprint]]:
+    with ExitStack() as stack:
+        files = []
+        for number, path in enumerate(paths):
+            try:
+                handle = stack.enter_context(path.open("rb"))
+            except OSError:
+                _raise_precisely(paths)
+            files.append(_Pieces(str(path), handle, paths, whole=number in whole))
+        heads = [_parse_text(file.name, file.head()) for file in files]
+        held = [head.facts for head in heads]  # the facts of files read whole
+        for head in heads:
+            head.facts = []
+        try:
+            base = _assemble(heads, [])
+        except FactsError:
+            _raise_precisely(paths)
+        known = {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
+        seen = {fact_id for head in heads for fact_id, _ in head.ids.get("fact", ())}
+        del heads
+        take = begin(base)
+        for number, (file, facts) in enumerate(zip(files, held, strict=True)):
+            for fact in facts:
+                take(fact)
+            for text, first_line in file.runs():
+                if text is None:
+                    raise _ReadWhole(number)
+                part = _parse_text(file.name, text, first_line)
+                if part.problems:  # perhaps a cut inside a multi-line string
+                    raise _ReadWhole(number)
+                ids = [fact_id for fact_id, _ in part.ids.get("fact", ())]
+                if (
+                    not seen.isdisjoint(ids)
+                    or len(set(ids)) < len(ids)
+                    or any(not known[ref.table].issuperset(ref.targets) for ref in part.refs)
+                ):
+                    _raise_precisely(paths)
+                seen.update(ids)
+                for fact in part.facts:
+                    take(fact)
+        return base, [file.fingerprint() for file in files]
+
+
+def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
+    """Raise the FactsError that reading the files whole gives, every problem in its place."""
+    load(paths)
+    raise FactsError([Problem(str(paths[0]), None, "changed while it was read; try again")])
+
+
+#: A [[fact]] header as written by people and tools, where a file may be cut into runs.
+_FACT_LINE = re.compile(rb"^\[\[fact\]\][ \t]*\r?$", re.MULTILINE)
+#: Any other header; one after the first fact means reading the file whole.
+_OTHER_HEADER = re.compile(rb"^[ \t]*\[(?!\[fact(?:\.figures)?\]\][ \t]*\r?$)", re.MULTILINE)
+#: A top-level key `fact`, which would clash with the [[fact]] tables that follow.
+_ROOT_FACT = re.compile(rb"""^[ \t]*(?:fact|"fact"|'fact')[ \t]*[=.]""", re.MULTILINE)
+
+
+class _Pieces:
+    """A fact file read a block at a time: the part before its facts, then runs of facts.
+
+    A cut is made only at a `[[fact]]` line, and only in a file that after its first fact has
+    no other headers than [[fact]] and [[fact.figures]]: then each run means, to TOML, just
+    what it means in the whole file. (A cut inside a multi-line string leaves a run that does
+    not parse; then the file is read whole.)
+    """
+
+    BLOCK = 1 << 20
+    RUN = 1000  # facts
+
+    def __init__(self, name: str, handle: BinaryIO, paths: Sequence[Path], whole: bool) -> None:
+        self.name, self.handle, self.paths, self.whole = name, handle, paths, whole
+        self.hash = hashlib.blake2b(digest_size=20)
+        self.size = 0
+        self.buffer = b""
+        self.line = 1  # the line that the buffer starts on
+        self.ended = False
+
+    def fingerprint(self) -> Fingerprint:
+        """The file's name, size and hash, of everything read."""
+        return self.name, self.size, self.hash.digest()
+
+    def _more(self) -> bool:
+        block = self.handle.read(self.BLOCK)
+        if not block:
+            self.ended = True
+            return False
+        self.hash.update(block)
+        self.size += len(block)
+        if self.size > MAX_FILE_BYTES:
+            _raise_precisely(self.paths)
+        self.buffer += block
+        return True
+
+    def _text(self, data: bytes, first: bool = False) -> str:
+        try:
+            return data.decode("utf-8-sig" if first else "utf-8")
+        except UnicodeDecodeError:
+            _raise_precisely(self.paths)
+
+    def _fact_line(self, start: int) -> re.Match[bytes] | None:
+        """The next whole [[fact]] line from start, reading on as far as needed."""
+        while True:
+            found = _FACT_LINE.search(self.buffer, start)
+            # `$` also matches at the buffer's end, where the line may go on in the next block.
+            if found and (found.end() < len(self.buffer) or self.ended):
+                return found
+            if not self._more():
+                return found
+            start = max(0, found.start() if found else len(self.buffer) - self.BLOCK - 64)
+
+    def head(self) -> str:
+        """What comes before the first fact; the whole file when it has to be read whole."""
+        found = None if self.whole else self._fact_line(0)
+        if found is None or _ROOT_FACT.search(self.buffer, 0, found.start()):
+            while self._more():
+                pass
+            self.whole = True
+            text, self.buffer = self._text(self.buffer, first=True), b""
+            return text
+        head, self.buffer = self.buffer[: found.start()], self.buffer[found.start() :]
+        self.line += head.count(b"\n")
+        return self._text(head, first=True)
+
+    def runs(self) -> Iterator[tuple[str | None, int]]:
+        """The facts, as runs of text and the line each starts on; (None, 0) to read it whole."""
+        while self.buffer:
+            cut, start = None, 1
+            for _ in range(self.RUN):
+                found = self._fact_line(start)
+                if found is None:
+                    break
+                cut, start = found.start(), found.end()
+            if found is None:
+                while self._more():
+                    pass
+                cut = len(self.buffer)
+            run, self.buffer = self.buffer[:cut], self.buffer[cut:]
+            if _OTHER_HEADER.search(run):
+                yield None, 0
+                return
+            yield self._text(run), self.line
+            self.line += run.count(b"\n")
+
+
 def loads(document: str | bytes, name: str = "<string>") -> FactBase:
     """Validate one fact document given as text or bytes; raise FactsError."""
     data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
@@ -149,53 +333,89 @@ class _Span:
 _LINE = re.compile(r"[^\n]+")
 _ARRAY_HEADER = re.compile(r"\s*\[\[\s*([^\]]*?)\s*\]\]")
 _TABLE_HEADER = re.compile(r"\s*\[")
+_NAMES = {"[[fact]]": "fact", "[[fact.figures]]": "fact.figures"}  # the usual headers, quickly
+_HEADER_LINE = re.compile(r"^[^\S\n]*\[[^\n]*", re.MULTILINE)
 _KEY_LINE = re.compile(r"""\s*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
 
 
-def _locate(text: str) -> tuple[dict[str, list[_Span]], dict[str, int]]:
+def _locate(text: str, first_line: int = 1) -> tuple[dict[str, list[_Span]], dict[str, int]]:
     """Find each [[source]], [[entity]] and [[fact]] table and its keys' lines, and top-level keys.
 
     tomli parses without positions, so this scan over lines gives them, skipping the insides of
     multi-line strings. It only places problems; what the file means comes from tomli alone.
     """
-    spans: dict[str, list[_Span]] = {table: [] for table in _TABLES}
-    top_level: dict[str, int] = {}
-    current: _Span | None = None
-    target: _Span | None = None  # the span keys go to: a record, or one of its figures
-    in_root = True
+    found = _Found()
     string_end: str | None = None
-    number, position = 1, 0
+    number, position = first_line, 0
     # Only lines with something on them; a file of blank lines costs neither time nor a list.
     for match in _LINE.finditer(text):
         number += text.count("\n", position, match.start())
         position = match.start()
         line = match.group().removesuffix("\r")
-        if string_end is None:
-            header = _ARRAY_HEADER.match(line)
+        if string_end is None and not found.header(line, number):
             key = _KEY_LINE.match(line)
-            if header:
-                name = header[1].replace(" ", "").replace('"', "")
-                in_root = False
-                top_level.setdefault(name.split(".")[0], number)
-                if name in spans:
-                    current = target = _Span(number)
-                    spans[name].append(current)
-                elif name == "fact.figures" and current is not None:
-                    target = _Span(number)
-                    current.figures.append(target)
-                else:
-                    current = target = None
-            elif _TABLE_HEADER.match(line):
-                in_root = False
-                current = target = None
-            elif key:
+            if key:
                 name = key[1] if key[1] is not None else key[2] if key[2] is not None else key[3]
-                if in_root:
-                    top_level.setdefault(name, number)
-                elif target is not None:
-                    target.keys.setdefault(name, number)
+                found.key(name, number)
         string_end = _scan_strings(line, string_end)
-    return spans, top_level
+    return found.spans, found.top_level
+
+
+def _headers(text: str, first_line: int = 1) -> tuple[dict[str, list[_Span]], dict[str, int]]:
+    """The line of each table's header, as `_locate` finds them, in a fraction of its time.
+
+    Without multi-line strings, every line that starts with `[` is a header, so only those
+    lines are looked at.
+    """
+    if '"""' in text or "'''" in text:
+        return _locate(text, first_line)
+    found = _Found()
+    number, position = first_line, 0
+    for match in _HEADER_LINE.finditer(text):
+        number += text.count("\n", position, match.start())
+        position = match.start()
+        found.header(match.group().removesuffix("\r"), number)
+    return found.spans, found.top_level
+
+
+class _Found:
+    """What `_locate` has found so far: the tables' spans, and where top-level keys are."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[_Span]] = {table: [] for table in _TABLES}
+        self.top_level: dict[str, int] = {}
+        self.current: _Span | None = None
+        self.target: _Span | None = None  # the span keys go to: a record, or one of its figures
+        self.in_root = True
+
+    def header(self, line: str, number: int) -> bool:
+        """Note a table header, if the line is one."""
+        header = _ARRAY_HEADER.match(line)
+        if header:
+            name = _NAMES.get(line) or header[1].replace(" ", "").replace('"', "")
+            self.in_root = False
+            self.top_level.setdefault(name.split(".")[0], number)
+            if name in self.spans:
+                self.current = self.target = _Span(number)
+                self.spans[name].append(self.current)
+            elif name == "fact.figures" and self.current is not None:
+                self.target = _Span(number)
+                self.current.figures.append(self.target)
+            else:
+                self.current = self.target = None
+            return True
+        if _TABLE_HEADER.match(line):
+            self.in_root = False
+            self.current = self.target = None
+            return True
+        return False
+
+    def key(self, name: str, number: int) -> None:
+        """Note the line of a key."""
+        if self.in_root:
+            self.top_level.setdefault(name, number)
+        elif self.target is not None:
+            self.target.keys.setdefault(name, number)
 
 
 def _scan_strings(line: str, string_end: str | None) -> str | None:
@@ -236,12 +456,11 @@ def _escaped(line: str, index: int) -> bool:
 # --- one file: bytes -> records --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """A reference from one record to another, checked once every file is read."""
+class _Ref(NamedTuple):
+    """References from one record's key to others, checked once every file is read."""
 
-    table: str  # the table the target must be in
-    target: str
+    table: str  # the table the targets must be in
+    targets: tuple[str, ...]
     key: str
     file: str
     line: int | None
@@ -257,27 +476,63 @@ class _ParsedFile:
     facts: list[Fact] = field(default_factory=list)
     ids: dict[str, list[tuple[str, Origin]]] = field(default_factory=dict)
     refs: list[_Ref] = field(default_factory=list)
+    #: Reads the file again placing every key on its own line, when only headers were placed.
+    relocate: Callable[[], _ParsedFile] | None = None
 
 
 def _parse(name: str, data: bytes) -> _ParsedFile:
-    parsed = _ParsedFile(name)
+    text = _decode(name, data)
+    if isinstance(text, Problem):
+        return _ParsedFile(name, [text])
+    return _parse_text(name, text)
+
+
+def _decode(name: str, data: bytes) -> str | Problem:
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         message = f"not UTF-8 text: byte 0x{data[error.start]:02x} cannot be decoded"
-        parsed.problems.append(Problem(name, line, message, category="syntax"))
-        return parsed
+        return Problem(name, line, message, category="syntax")
+
+
+def _parse_text(name: str, text: str, first_line: int = 1) -> _ParsedFile:
+    """Parse and check one document, or a run of [[fact]] tables starting at first_line.
+
+    Records are placed at their headers' lines at first; only when a record has a problem is
+    the file scanned again for the line of each key, which costs more than the parse.
+    """
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError as error:
-        parsed.problems.append(_syntax_problem(name, error))
-        return parsed
+        problem = _syntax_problem(name, error)
+        if problem.line is not None:
+            problem = replace(problem, line=problem.line + first_line - 1)
+        return _ParsedFile(name, [problem])
     except RecursionError:  # tomli's limit on nesting, or Python's where tomli has none
         message = "invalid TOML: arrays or tables are nested too deeply"
-        parsed.problems.append(Problem(name, None, message, category="syntax"))
-        return parsed
-    spans, top_level = _locate(text)
+        return _ParsedFile(name, [Problem(name, None, message, category="syntax")])
+    spans, top_level = _headers(text, first_line)
+    parsed = _read_document(name, document, spans, top_level)
+    if parsed.problems or not _all_placed(document, spans):
+        return _read_document(name, document, *_locate(text, first_line))
+    parsed.relocate = lambda: _read_document(name, document, *_locate(text, first_line))
+    return parsed
+
+
+def _all_placed(document: dict[str, object], spans: dict[str, list[_Span]]) -> bool:
+    """Whether every record of the document has a header of its own among the spans."""
+    return all(
+        len(spans[key]) == len(value)
+        for key, value in document.items()
+        if key in spans and isinstance(value, list)
+    )
+
+
+def _read_document(
+    name: str, document: dict[str, object], spans: dict[str, list[_Span]], top_level: dict[str, int]
+) -> _ParsedFile:
+    parsed = _ParsedFile(name)
     for key, value in document.items():
         if key not in _TABLES:
             hint = did_you_mean(key, _TABLES)
@@ -347,6 +602,8 @@ class _Record:
 
     def check_unknown_keys(self) -> None:
         allowed = _FIELDS[self.table]
+        if allowed.issuperset(self.raw):
+            return
         for key in self.raw:
             if key not in allowed:
                 self.problem(key, f"unknown key '{key}'{did_you_mean(key, allowed)}")
@@ -358,7 +615,11 @@ class _Record:
         return value
 
     def text(self, key: str, required: bool = False) -> str:
-        value = self._get(key, required)
+        value = self.raw.get(key)
+        if type(value) is str and value.strip():
+            return value  # the usual case
+        if value is None and required:
+            self.problem(None, f"missing required key '{key}'")
         if value is None:
             return ""
         if not isinstance(value, str):
@@ -386,11 +647,23 @@ class _Record:
         value = self.text("id", required=True)
         self.slug("id", value)
         if self.ok:
-            origin = Origin(self.parsed.name, self.span.line_of("id"))
+            line = self.span.line_of("id")
+            origin = self.origin if line == self.origin.line else Origin(self.parsed.name, line)
             self.parsed.ids.setdefault(self.table, []).append((value, origin))
         return value
 
     def strings(self, key: str, required: bool = False, slugs: bool = False) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        if type(value) is list and (value or not required):
+            try:  # the usual case, checked at once: strings, none empty, none twice
+                if (
+                    len(set(value)) == len(value)
+                    and all(map(str.strip, value))
+                    and (not slugs or all(map(_SLUG.fullmatch, value)))
+                ):
+                    return tuple(value)
+            except TypeError:  # not all strings: looked at one by one below
+                pass
         value = self._get(key, required)
         if value is None:
             return ()
@@ -410,14 +683,16 @@ class _Record:
 
     def refs(self, key: str, table: str, required: bool = False) -> tuple[str, ...]:
         targets = self.strings(key, required=required)
-        for target in targets:
-            self.ref(key, table, target)
+        named = tuple(target for target in targets if target.strip())
+        if named:
+            line = self.span.line_of(key)
+            self.parsed.refs.append(_Ref(table, named, key, self.parsed.name, line, self.label))
         return targets
 
     def ref(self, key: str, table: str, target: str) -> None:
         if target.strip():
             line = self.span.line_of(key)
-            self.parsed.refs.append(_Ref(table, target, key, self.parsed.name, line, self.label))
+            self.parsed.refs.append(_Ref(table, (target,), key, self.parsed.name, line, self.label))
 
     def number(self, key: str, required: bool = False) -> int | float | None:
         value = self._get(key, required)
@@ -572,8 +847,26 @@ def _figures(record: _Record) -> tuple[Figure, ...]:
 
 
 def _assemble(parsed: list[_ParsedFile], problems: list[Problem]) -> FactBase:
-    for one in parsed:
-        problems.extend(one.problems)
+    found = [*problems, *_cross_problems(parsed)]
+    if found and any(one.relocate for one in parsed):
+        # Problems are placed on the line of their key, which the first reading did not note.
+        parsed = [one.relocate() if one.relocate else one for one in parsed]
+        found = [*problems, *_cross_problems(parsed)]
+    if found:
+        order = {one.name: index for index, one in enumerate(parsed)}
+        found.sort(key=lambda p: (order.get(p.file, -1), p.line or 0, p.column or 0))
+        raise FactsError(found)
+    return FactBase(
+        sources=tuple(source for one in parsed for source in one.sources),
+        entities=tuple(entity for one in parsed for entity in one.entities),
+        facts=tuple(fact for one in parsed for fact in one.facts),
+        files=tuple(one.name for one in parsed),
+    )
+
+
+def _cross_problems(parsed: list[_ParsedFile]) -> list[Problem]:
+    """The problems of each file, then duplicate ids, unknown references and parent loops."""
+    problems = [problem for one in parsed for problem in one.problems]
     known: dict[str, dict[str, Origin]] = {table: {} for table in _TABLES}
     for one in parsed:
         for table, ids in one.ids.items():
@@ -586,40 +879,33 @@ def _assemble(parsed: list[_ParsedFile], problems: list[Problem]) -> FactBase:
                     )
     for one in parsed:
         for ref in one.refs:
-            if ref.target not in known[ref.table]:
-                hint = did_you_mean(ref.target, known[ref.table])
-                message = f"'{ref.key}' names unknown {ref.table} '{ref.target}'{hint}"
+            for target in ref.targets:
+                if target in known[ref.table]:
+                    continue
+                hint = did_you_mean(target, known[ref.table])
+                message = f"'{ref.key}' names unknown {ref.table} '{target}'{hint}"
                 problems.append(
                     Problem(ref.file, ref.line, message, ref.record, category="reference")
                 )
     problems.extend(
         _parent_cycles([ref for one in parsed for ref in one.refs if ref.key == "parent"])
     )
-    if problems:
-        order = {one.name: index for index, one in enumerate(parsed)}
-        problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0, p.column or 0))
-        raise FactsError(problems)
-    return FactBase(
-        sources=tuple(source for one in parsed for source in one.sources),
-        entities=tuple(entity for one in parsed for entity in one.entities),
-        facts=tuple(fact for one in parsed for fact in one.facts),
-        files=tuple(one.name for one in parsed),
-    )
+    return problems
 
 
 def _parent_cycles(parent_refs: list[_Ref]) -> list[Problem]:
-    parent_of = {ref.record: ref.target for ref in parent_refs}
+    parent_of = {ref.record: ref.targets[0] for ref in parent_refs}
     problems = []
     for ref in parent_refs:
         seen = {ref.record}
-        step: str | None = ref.target
+        step: str | None = ref.targets[0]
         while step is not None and step not in seen:
             seen.add(step)
             step = parent_of.get(step)
         if step == ref.record:
             message = (
                 "an entity cannot be its own parent"
-                if ref.target == ref.record
+                if ref.targets[0] == ref.record
                 else f"'parent' chain loops back to '{ref.record}'"
             )
             problems.append(Problem(ref.file, ref.line, message, ref.record, category="reference"))

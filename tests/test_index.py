@@ -1,0 +1,221 @@
+"""The search index kept in SQLite: built from files in runs, never stale, same answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tmkfacts import FactsError, cache, index, search, store
+
+from .conftest import MINI
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+BAD = [*sorted((Path(__file__).parent / "bad").glob("*.toml"))]
+INVALID = [*sorted((Path(__file__).parent / "data" / "invalid").glob("*.toml"))]
+QUERIES = [
+    "rhenium", "REE", "Chinalco tungstn", "kind:membership", "after:2025-06 SOLVOMET",
+    '"rare earths" -tungsten', "rhen", "export date:2025Q3", "country:CN",
+]  # fmt: skip
+BIG_QUERIES = [
+    "rhenium", "supply chain", '"supply chain" -europe', "exprots", "kind:export metal",
+    "date:2020..2022 concentrate", "after:2024-06 plant", "country:CN research", "zzzz",
+]  # fmt: skip
+
+
+def answers(found: search.Results) -> list[tuple[object, ...]]:
+    """What a search found, to compare: each fact whole, with where it was defined."""
+    return [(hit.fact, hit.fact.origin, hit.score, hit.words) for hit in found.hits]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated base of 2,500 facts: three runs of [[fact]] tables, as a big file has."""
+    out = tmp_path_factory.mktemp("big") / "facts.toml"
+    subprocess.run(
+        [sys.executable, str(BENCH / "gen_facts.py"), "2500", "--out", str(out)], check=True
+    )
+    return out
+
+
+def test_a_streamed_kept_and_reopened_index_answer_as_the_loaded_base_does(generated, monkeypatch):
+    monkeypatch.setattr(index, "_SPILL", 5000)  # postings written in many rows per word
+    base = store.load([generated])
+    kept = cache.index([generated])  # streamed from the file, written, opened again
+    again = cache.index([generated])  # answered from the cache
+    for query in BIG_QUERIES:
+        expected = search.search(base, query)
+        assert answers(search.search(kept, query)) == answers(expected), query
+        assert answers(search.search(again, query)) == answers(expected), query
+        assert search.search(kept, query).hint == expected.hint
+    assert kept.count == len(base.facts) == 2500
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_shipped_base_answers_alike_from_every_index(query):
+    base = store.load()
+    expected = answers(search.search(base, query))
+    assert answers(search.search(cache.index(), query)) == expected
+    assert answers(search.search(index.build(store.default_paths(), None)[0], query)) == expected
+
+
+def test_facts_come_back_from_the_index_whole():
+    base = store.load([MINI])
+    built = index.of_base(base)
+    facts = built.facts(range(built.count))
+    assert [facts[number] for number in range(built.count)] == list(base.facts)
+    assert [facts[n].origin for n in range(built.count)] == [f.origin for f in base.facts]
+    assert [facts[n].figures for n in range(built.count)] == [f.figures for f in base.facts]
+
+
+@pytest.mark.parametrize("odd", BAD + INVALID, ids=lambda path: path.name)
+def test_an_odd_file_gives_the_same_facts_or_problems_streamed_as_loaded(odd):
+    valid = True
+    try:
+        expected: object = list(store.load([odd]).facts)
+    except FactsError as error:
+        expected, valid = [str(problem) for problem in error.problems], False
+    try:
+        built = cache.index([odd])
+        found: object = list(built.facts(range(built.count)).values())
+    except FactsError as error:
+        found = [str(problem) for problem in error.problems]
+    assert found == expected
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert not list(folder.glob("*.tmp"))
+    assert len(list(folder.glob("index-*"))) == valid
+
+
+def cut_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store._Pieces, "RUN", 2)  # every second fact starts a run
+    monkeypatch.setattr(store._Pieces, "BLOCK", 64)  # and lines are split between reads
+
+
+def test_files_cut_into_runs_give_what_the_whole_file_gives(monkeypatch, tmp_path):
+    cut_often(monkeypatch)
+    copy = tmp_path / "crlf.toml"
+    copy.write_bytes(b"\xef\xbb\xbf" + MINI.read_bytes().replace(b"\n", b"\r\n"))
+    for path in (MINI, copy):
+        base = store.load([path])
+        built = cache.index([path])
+        facts = built.facts(range(built.count))
+        assert [facts[n] for n in range(built.count)] == list(base.facts)
+        assert [facts[n].origin for n in range(built.count)] == [f.origin for f in base.facts]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        # a header after the facts: the file is read again, whole
+        (
+            '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\n{fact}\n[[fact]]\nid = "c"\n{fact}\n'
+            '[[source]]\nid = "late"\ntitle = "t"\npublisher = "p"\nurl = "https://x.org"\n'
+            'published = "2025"\n'
+        ),
+        # a [[fact]] line inside a multi-line string, where no cut may be made
+        (
+            '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\ndate_note = """\n[[fact]]\n"""\n'
+            '{fact}\n[[fact]]\nid = "c"\n{fact}\n'
+        ),
+    ],
+    ids=["source-after-facts", "fact-line-in-a-string"],
+)
+def test_files_that_cannot_be_cut_are_read_whole(monkeypatch, tmp_path, layout):
+    cut_often(monkeypatch)
+    fact = (
+        'date = "2025"\nkind = "profile"\ntitle = "T"\ntext = "Words."\n'
+        'entities = ["tmk"]\nsources = ["wire-2025-07-14"]'
+    )
+    extra = tmp_path / "extra.toml"
+    extra.write_text(layout.replace("{fact}", fact))
+    base = store.load([MINI, extra])
+    built = cache.index([MINI, extra])
+    facts = built.facts(range(built.count))
+    assert [facts[n] for n in range(built.count)] == list(base.facts)
+    assert [s.id for s in built.base.sources] == [s.id for s in base.sources]
+
+
+def test_a_top_level_fact_key_is_refused_as_when_loaded(monkeypatch, tmp_path):
+    cut_often(monkeypatch)
+    clash = tmp_path / "clash.toml"
+    clash.write_text(
+        "fact = []\n\n" + MINI.read_text().split("[[fact]]", 1)[1].join(["[[fact]]", ""])
+    )
+    with pytest.raises(FactsError) as loaded:
+        store.load([clash])
+    with pytest.raises(FactsError) as streamed:
+        cache.index([clash])
+    assert str(streamed.value) == str(loaded.value)
+
+
+def kept_entries() -> list[Path]:
+    folder = cache.cache_dir()
+    assert folder is not None
+    return sorted(folder.glob("index-*.sqlite"))
+
+
+def test_a_changed_file_is_never_answered_from_an_old_index(tmp_path):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    assert [hit.fact.title for hit in search.search(cache.index([facts]), "founded").hits] == [
+        "Acme is founded"
+    ]
+    stat = facts.stat()
+    facts.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))  # same size
+    os.utime(facts, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and time: only the content differs
+    found = search.search(cache.index([facts]), "set up").hits
+    assert [hit.fact.title for hit in found] == ["Acme is set up"]
+    assert len(kept_entries()) == 2
+
+
+def test_a_file_changed_between_looking_and_building_is_filed_under_what_was_read(
+    tmp_path, monkeypatch
+):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    look = cache._fingerprints
+
+    def look_then_edit(files: list[Path]) -> list[cache.Fingerprint] | None:
+        found = look(files)
+        facts.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))
+        return found
+
+    monkeypatch.setattr(cache, "_fingerprints", look_then_edit)
+    found = search.search(cache.index([facts]), "founded").hits
+    assert [hit.fact.title for hit in found] == ["Acme is set up"]
+    monkeypatch.setattr(cache, "_fingerprints", look)
+    (entry,) = kept_entries()
+    assert entry.name == f"index-{cache._key(look([facts]) or [])}.sqlite"  # the new content's
+
+
+def test_a_damaged_index_is_built_again(tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    (entry,) = kept_entries()
+    entry.write_bytes(b"not a database" * 100)
+    assert search.search(cache.index([facts]), "acme").hits
+    assert entry.read_bytes()[:15] == b"SQLite format 3"
+
+
+def test_old_indexes_are_forgotten_and_none_is_left_half_written(tmp_path):
+    for number in range(7):
+        facts = tmp_path / "facts.toml"
+        facts.write_text(MINI.read_text() + f"\n# version {number}\n")
+        cache.index([facts])
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert len(kept_entries()) == 4
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_without_a_cache_folder_the_index_is_built_in_memory(monkeypatch):
+    monkeypatch.setenv("TMKFACTS_NO_CACHE", "1")
+    assert search.search(cache.index(), "rhenium").hits
+    monkeypatch.delenv("TMKFACTS_NO_CACHE")
+    assert not kept_entries()

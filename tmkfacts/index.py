@@ -1,0 +1,433 @@
+"""The search index: which facts hold each word, how much it weighs in each, and the facts.
+
+It lives in SQLite, so that a search reads only the words it asks for and the facts it shows,
+never the whole base: in memory for a base already loaded (`of_base`), or in a file of the
+cache folder for fact files (`build`, then `Index.open`), which is written once and never
+changed. A word's postings are the numbers of the facts that hold it, in file order, with the
+word's weighted count in each: every occurrence counts by its field (WEIGHTS), so a word in a
+title counts three times one in the text.
+"""
+
+from __future__ import annotations
+
+import marshal
+import pickle
+import sqlite3
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import cast
+
+from tmkfacts import store
+from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate
+from tmkfacts.query import Filter, explain_miss
+from tmkfacts.words import TOKEN, country_word, fold, stem
+
+#: How much a word counts in each field of a fact: headlines and names weigh most.
+WEIGHTS: dict[str, float] = {
+    "title": 3.0,
+    "names": 2.0,
+    "topics": 2.0,
+    "text": 1.0,
+    "kind": 3.0,
+    "country": 2.0,
+    "date": 0.5,
+    "id": 0.5,
+}
+
+#: Fields of what a fact says, whose length counts against it; the others describe it.
+CONTENT = ("title", "names", "topics", "text")
+
+#: Changes whenever what the index holds or how it is laid out changes; marshal's format
+#: belongs to the Python version.
+VERSION = f"2 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
+
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE facts(number INTEGER PRIMARY KEY, fact BLOB NOT NULL);
+CREATE TABLE postings(word TEXT NOT NULL, facts BLOB NOT NULL, weights BLOB NOT NULL);
+CREATE TABLE spellings(length INTEGER, spelling TEXT, word TEXT, PRIMARY KEY(length, spelling))
+    WITHOUT ROWID;
+"""
+_INDEXES = "CREATE INDEX postings_by_word ON postings(word);"
+_DROP = "DROP TABLE meta; DROP TABLE facts; DROP TABLE postings; DROP TABLE spellings;"
+_BATCH = 500  # facts written, or fetched, per statement
+#: Postings kept in memory before they are written: a word's postings are then in several
+#: rows, in order, and a big base never needs all of them in memory at once.
+_SPILL = 1_000_000
+
+
+Fields = dict[str, list[str]]
+
+
+class Index:
+    """A built index, read through its SQLite connection; what it has read, it keeps."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        if meta.get("version") != VERSION.encode():
+            raise sqlite3.DatabaseError("an index of another version")
+        #: The base without its facts: its sources, entities and files.
+        self.base: FactBase = pickle.loads(meta["base"])  # our own file
+        self.lengths = array("d", meta["lengths"])
+        self.dates = array("q", meta["dates"])
+        self.materials: frozenset[str] = pickle.loads(meta["materials"])
+        self.tags: frozenset[str] = pickle.loads(meta["tags"])
+        self.count = len(self.lengths)
+        self.average_length = (sum(self.lengths) / self.count if self.count else 1.0) or 1.0
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        self._holding: dict[str, set[int]] = {}
+        self._weights: dict[str, dict[int, float]] = {}
+        self._fields: dict[int, Fields] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> Index:
+        """The index kept in this file; sqlite3.DatabaseError if it is not one, or damaged."""
+        uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+        return cls(sqlite3.connect(uri, uri=True, check_same_thread=False))
+
+    def close(self) -> None:
+        """Close the index's file."""
+        self._db.close()
+
+    def postings(self, word: str) -> tuple[array[int], array[float]]:
+        """The facts that hold the word, by number in file order, and its weight in each."""
+        found = self._postings.get(word)
+        if found is None:
+            found = (array("I"), array("f"))
+            for facts, weights in self._db.execute(
+                "SELECT facts, weights FROM postings WHERE word = ? ORDER BY rowid", (word,)
+            ):
+                found[0].frombytes(facts)
+                found[1].frombytes(weights)
+            self._postings[word] = found
+        return found
+
+    def holding(self, word: str) -> set[int]:
+        """The numbers of the facts that hold the word."""
+        if word not in self._holding:
+            self._holding[word] = set(self.postings(word)[0])
+        return self._holding[word]
+
+    def weights(self, word: str) -> dict[int, float]:
+        """Fact number -> how much the word weighs in that fact, for the facts that hold it."""
+        if word not in self._weights:
+            numbers, weights = self.postings(word)
+            self._weights[word] = dict(zip(numbers, weights, strict=True))
+        return self._weights[word]
+
+    def has(self, word: str) -> bool:
+        """Whether any fact holds the word."""
+        return bool(self.postings(word)[0])
+
+    def starting(self, prefix: str) -> list[str]:
+        """The words that start with prefix, in order."""
+        rows = self._db.execute(
+            "SELECT DISTINCT word FROM postings WHERE word >= ? AND word < ? ORDER BY word",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [word for (word,) in rows if word.startswith(prefix)]
+
+    def spellings(self, shortest: int, longest: int) -> list[tuple[str, str, int]]:
+        """Every folded word of these lengths as written: (spelling, its word, facts holding it)."""
+        rows = self._db.execute(
+            "SELECT spelling, word, (SELECT sum(length(facts)) FROM postings AS p "
+            "WHERE p.word = s.word) / 4 FROM spellings AS s WHERE length BETWEEN ? AND ?",
+            (shortest, longest),
+        )
+        return [(spelling, word, count) for spelling, word, count in rows if count]
+
+    @cached_property
+    def names(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """Each entity's id and names, as phrases of words."""
+        return tuple(
+            tuple(dict.fromkeys(tuple(_words(name)) for name in (entity.id, *entity.names)))
+            for entity in self.base.entities
+        )
+
+    def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
+        """The facts with these numbers."""
+        wanted = list(numbers)
+        found: dict[int, Fact] = {}
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT number, fact FROM facts WHERE number IN ({marks})",
+                batch,
+            )
+            found.update((number, _unpack(blob)) for number, blob in rows)
+        return found
+
+    def fields(self, number: int, fact: Fact | None = None) -> Fields:
+        """The words of each field of a fact, in order: to find phrases in it."""
+        if number not in self._fields:
+            fact = fact or self.facts([number])[number]
+            self._fields[number] = _Reader(self.base).fields(fact)
+        return self._fields[number]
+
+    def explain_miss(self, where: Filter) -> str | None:
+        """Why the filter found nothing, when a value it names is unknown (see query)."""
+        return explain_miss(self.base, where, self.materials, self.tags)
+
+    def with_facts(self, facts: Iterable[Fact]) -> FactBase:
+        """The base with only these facts: what filters are applied to."""
+        return FactBase(self.base.sources, self.base.entities, tuple(facts), self.base.files)
+
+
+def of_base(base: FactBase) -> Index:
+    """The index of a loaded base, in memory."""
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    writer = _Writer(db, base)
+    for fact in base.facts:
+        writer.add(fact)
+    writer.finish()
+    return Index(db)
+
+
+def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[store.Fingerprint]]:
+    """Validate fact files and index them into a new SQLite file at path, or in memory.
+
+    The facts stream from the files into the index, so that no more than a run of them is held
+    at a time. Returns the index and the fingerprint of each file as it was read. Raises
+    FactsError as `store.load` does, and then leaves nothing at path.
+    """
+    db = sqlite3.connect(str(path) if path else ":memory:")
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        writers: list[_Writer] = []
+
+        def begin(base: FactBase) -> Callable[[Fact], None]:
+            if writers:  # reading started again: start the index again
+                db.executescript(_DROP)
+            writers[:] = [_Writer(db, base)]
+            return writers[0].add
+
+        _, fingerprints = store.stream(files, begin)
+        writers[0].finish()
+    except BaseException:
+        db.close()
+        if path:
+            path.unlink(missing_ok=True)
+        raise
+    return Index(db), fingerprints
+
+
+class _Reader:
+    """Turns a fact into the words of its fields, as the index holds them."""
+
+    def __init__(self, base: FactBase) -> None:
+        self.known: dict[str, str] = {}  # each word as written -> its stem
+        self.spellings: dict[str, str] = {}  # each folded word -> its stem
+        self.seen: dict[str, list[str]] = {}  # see `recurring`
+        self.entity_words = {
+            entity.id: self.words(_entity_text(base, entity)) for entity in base.entities
+        }
+        self.countries = {e.id: country_word(e.country) for e in base.entities if e.country}
+
+    def words(self, text: str) -> list[str]:
+        raws: list[str] = TOKEN.findall(text)
+        found = list(map(self.known.get, raws))  # most words were met before
+        words = [
+            self.learn(raw) if word is None else word
+            for raw, word in zip(raws, found, strict=True)
+        ] if None in found else cast(list[str], found)  # fmt: skip
+        return [word for word in words if word] if "" in words else words
+
+    def learn(self, raw: str) -> str:
+        folded = fold(raw)
+        word = self.known[raw] = stem(folded)
+        self.spellings.setdefault(folded, word)
+        return word
+
+    def recurring(self, text: str) -> list[str]:
+        """The words of a text that many facts share, such as a kind, a tag or a year."""
+        found = self.seen.get(text)
+        if found is None:
+            found = self.seen[text] = self.words(text)
+        return found
+
+    def fields(self, fact: Fact) -> Fields:
+        """The words of each field of a fact, but for its entities', in the order of WEIGHTS."""
+        words, recurring = self.words, self.recurring
+        text = words(fact.text)
+        if fact.place:
+            text += words(fact.place)
+        for figure in fact.figures:
+            text += words(_figure_text(figure))
+        names: list[str] = []
+        countries = []
+        for entity_id in fact.entities:
+            names += self.entity_words[entity_id]
+            if entity_id in self.countries:
+                countries.append(self.countries[entity_id])
+        topics: list[str] = []
+        for topic in (*fact.materials, *fact.tags):
+            topics += recurring(topic)
+        date = recurring(str(fact.date.year))
+        if fact.date.month:
+            date = date + recurring(_MONTHS[fact.date.month - 1])
+        return {
+            "title": words(fact.title),
+            "names": names,
+            "topics": topics,
+            "text": text,
+            "kind": list(recurring(fact.kind)),
+            "country": countries,
+            "date": list(date),
+            "id": words(fact.id),
+        }
+
+
+class _Writer:
+    """Adds facts to a new index, keeping their postings until `finish` writes them."""
+
+    def __init__(self, db: sqlite3.Connection, base: FactBase) -> None:
+        self.db = db
+        self.base = FactBase(base.sources, base.entities, (), base.files, base.digest)
+        self.reader = _Reader(base)
+        self.postings: dict[str, tuple[array[int], array[float]]] = {}
+        self.held = 0  # postings in memory
+        self.lengths = array("d")
+        self.dates = array("q")
+        self.materials: set[str] = set()
+        self.tags: set[str] = set()
+        self.rows: list[tuple[int, bytes]] = []
+        db.executescript(_SCHEMA)
+
+    def add(self, fact: Fact) -> None:
+        number = len(self.lengths)
+        fields = self.reader.fields(fact)
+        weighted = cast(dict[str, float], Counter(fields["text"]))  # its weight is 1: counted in C
+        for name, words in fields.items():
+            if name != "text":
+                weight = WEIGHTS[name]
+                for word in words:
+                    weighted[word] = weighted.get(word, 0.0) + weight
+        postings = self.postings
+        for word, weight in weighted.items():
+            found = postings.get(word)
+            if found is None:
+                found = postings[word] = (array("I"), array("f"))
+            found[0].append(number)
+            found[1].append(weight)
+        self.held += len(weighted)
+        if self.held >= _SPILL:
+            self._spill()
+        self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in CONTENT))
+        date = fact.date
+        self.dates.append(date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0))
+        self.materials.update(fact.materials)
+        self.tags.update(fact.tags)
+        self.rows.append((number, _pack(fact)))
+        if len(self.rows) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.db.executemany("INSERT INTO facts VALUES (?, ?)", self.rows)
+        self.rows.clear()
+
+    def _spill(self) -> None:
+        self.db.executemany(
+            "INSERT INTO postings VALUES (?, ?, ?)",
+            (
+                (word, facts.tobytes(), weights.tobytes())
+                for word, (facts, weights) in self.postings.items()
+            ),
+        )
+        self.postings.clear()
+        self.held = 0
+
+    def finish(self) -> None:
+        self._flush()
+        self._spill()
+        self.db.executescript(_INDEXES)
+        self.db.executemany(
+            "INSERT INTO spellings VALUES (?, ?, ?)",
+            ((len(spelling), spelling, word) for spelling, word in self.reader.spellings.items()),
+        )
+        meta = {
+            "version": VERSION.encode(),
+            "base": pickle.dumps(self.base, pickle.HIGHEST_PROTOCOL),
+            "lengths": self.lengths.tobytes(),
+            "dates": self.dates.tobytes(),
+            "materials": pickle.dumps(frozenset(self.materials)),
+            "tags": pickle.dumps(frozenset(self.tags)),
+        }
+        self.db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        self.db.commit()
+
+
+def _pack(fact: Fact) -> bytes:
+    """A fact as bytes: marshal, which is many times quicker than pickle, of its values."""
+    date, origin = fact.date, fact.origin
+    figures = tuple(
+        (f.metric, f.value, f.unit, f.scale, f.period, f.change_pct, f.qualifier)
+        for f in fact.figures
+    )
+    return marshal.dumps(
+        (
+            fact.id, date.year, date.month, date.day, fact.kind, fact.title, fact.text,
+            fact.entities, fact.sources, fact.date_note, fact.place, fact.materials, figures,
+            fact.tags, origin.file if origin else None, origin.line if origin else None,
+        )
+    )  # fmt: skip
+
+
+def _unpack(data: bytes) -> Fact:
+    """The fact that `_pack` made these bytes of."""
+    (
+        fact_id, year, month, day, kind, title, text, entities, sources, date_note, place,
+        materials, figures, tags, file, line,
+    ) = marshal.loads(data)  # fmt: skip
+    return Fact(
+        fact_id,
+        PartialDate(year, month, day),
+        kind,
+        title,
+        text,
+        entities,
+        sources,
+        date_note=date_note,
+        place=place,
+        materials=materials,
+        figures=tuple(Figure(*figure) for figure in figures),
+        tags=tags,
+        origin=Origin(file, line) if file is not None else None,
+    )
+
+
+def _words(text: str) -> Iterator[str]:
+    for raw in TOKEN.findall(text):
+        if word := stem(fold(raw)):
+            yield word
+
+
+def _figure_text(figure: Figure) -> str:
+    """What search sees of a figure: its parts, as words."""
+    parts = (
+        figure.metric, figure.value, figure.unit, figure.scale, figure.period, figure.change_pct,
+        figure.qualifier,
+    )  # fmt: skip
+    return " ".join(str(part) for part in parts if part is not None)
+
+
+def _entity_text(base: FactBase, entity: Entity) -> str:
+    """What an entity adds to the names field of its facts: ids, names, relations, parents'.
+
+    A parent's names find its subsidiary's facts: Chinalco finds Chalieco's contract.
+    """
+    parts = [entity.id, *entity.names, *entity.relations]
+    parent = entity.parent
+    while parent is not None:
+        parts.extend(base.entity(parent).names)
+        parent = base.entity(parent).parent
+    return "\n".join(parts)
