@@ -7,7 +7,8 @@ For each size, bench/gen_facts.py writes a base; then this prints the time tomli
 to parse it (median of 3), the first `tmkfacts search` after the file changed (an empty cache:
 it parses, validates, indexes and caches), the median of 5 repeated searches (answered from
 the cache), and the peak resident memory of the first search, beside the file's size and the
-interpreter's baseline. The search is `search rhenium --json --limit 10`.
+interpreter's baseline. The search is `search rhenium --json --limit 10`. Every measurement
+runs in a process of its own.
 """
 
 from __future__ import annotations
@@ -21,14 +22,34 @@ import tempfile
 import time
 from pathlib import Path
 
-import tomli
-
 HERE = Path(__file__).resolve().parent
 QUERY = ["search", "rhenium", "--json", "--limit", "10"]
-MEASURED = (
-    "import resource, sys\nfrom tmkfacts.cli import main\ntry:\n    main()\nfinally:\n"
-    "    print('peak-kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
-)
+# The peak is read from /proc where there is one: ru_maxrss may carry over the peak of the
+# process that started it.
+MEASURED = """
+import resource, sys
+from tmkfacts.cli import main
+try:
+    main()
+finally:
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print("peak-kib", peak, file=sys.stderr)
+"""
+#: tomli alone, in its own process too: median seconds of 3 parses of the file in argv[1].
+TOMLI = """
+import statistics, sys, time, tomli
+text = open(sys.argv[1], encoding="utf-8").read()
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    tomli.loads(text)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
@@ -59,19 +80,15 @@ def main() -> int:
                 [sys.executable, str(HERE / "gen_facts.py"), str(size), "--out", str(base)],
                 check=True,
             )
-            text = base.read_text(encoding="utf-8")
-            parse = []
-            for _ in range(3):
-                start = time.perf_counter()
-                tomli.loads(text)
-                parse.append(time.perf_counter() - start)
-            del text
+            parsed = subprocess.run(
+                [sys.executable, "-c", TOMLI, str(base)], capture_output=True, text=True, check=True
+            )
+            tomli_s = float(parsed.stdout)
             env = {**os.environ, "XDG_CACHE_HOME": str(Path(folder) / f"cache-{size}")}
             argv = [sys.executable, "-c", MEASURED, *QUERY, "--data", str(base)]
             first, peak = timed(argv, env)
             repeated = statistics.median(timed(argv, env)[0] for _ in range(5))
             megabytes = base.stat().st_size / 1e6
-            tomli_s = statistics.median(parse)
             rows.append((size, repeated))
             cells = (
                 f"{size:,}", f"{megabytes:.1f}", f"{tomli_s:.2f}", f"{first:.2f}",

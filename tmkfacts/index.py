@@ -17,7 +17,6 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import cast
 
@@ -80,6 +79,8 @@ class Index:
         self.dates = array("q", meta["dates"])
         self.materials: frozenset[str] = pickle.loads(meta["materials"])
         self.tags: frozenset[str] = pickle.loads(meta["tags"])
+        #: Each entity's id and names, as phrases of words.
+        self.names: tuple[tuple[tuple[str, ...], ...], ...] = pickle.loads(meta["names"])
         self.count = len(self.lengths)
         self.average_length = (sum(self.lengths) / self.count if self.count else 1.0) or 1.0
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
@@ -143,14 +144,6 @@ class Index:
             (shortest, longest),
         )
         return [(spelling, word, count) for spelling, word, count in rows if count]
-
-    @cached_property
-    def names(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
-        """Each entity's id and names, as phrases of words."""
-        return tuple(
-            tuple(dict.fromkeys(tuple(_words(name)) for name in (entity.id, *entity.names)))
-            for entity in self.base.entities
-        )
 
     def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
         """The facts with these numbers."""
@@ -361,6 +354,12 @@ class _Writer:
             "dates": self.dates.tobytes(),
             "materials": pickle.dumps(frozenset(self.materials)),
             "tags": pickle.dumps(frozenset(self.tags)),
+            "names": pickle.dumps(
+                tuple(
+                    tuple(dict.fromkeys(tuple(_words(name)) for name in (e.id, *e.names)))
+                    for e in self.base.entities
+                )
+            ),
         }
         self.db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()

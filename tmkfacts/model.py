@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from tmkfacts.query import Filter, Membership, Partner
@@ -81,9 +81,19 @@ COUNTRIES: frozenset[str] = frozenset(
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
+def _by_values(record: Any) -> tuple[type, tuple[object, ...]]:
+    """Pickle a record as its class and field values.
+
+    That loads many times quicker than the state dataclasses pickle for slotted classes.
+    """
+    return type(record), tuple(getattr(record, name) for name in record.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
 class PartialDate:
     """A date known to the year, the month or the day, and no more precisely."""
+
+    __reduce__ = _by_values
 
     year: int
     month: int | None = None
@@ -143,6 +153,8 @@ class PartialDate:
 class Origin:
     """Where a record was defined: file and line (the line is unknown for inline tables)."""
 
+    __reduce__ = _by_values
+
     file: str
     line: int | None
 
@@ -153,6 +165,8 @@ class Origin:
 @dataclass(frozen=True, slots=True)
 class Source:
     """A published article that facts are drawn from."""
+
+    __reduce__ = _by_values
 
     id: str
     title: str
@@ -166,6 +180,8 @@ class Source:
 @dataclass(frozen=True, slots=True)
 class Entity:
     """An organization, person, country or event that facts are about."""
+
+    __reduce__ = _by_values
 
     id: str
     name: str
@@ -191,6 +207,8 @@ class Entity:
 class Figure:
     """A number a fact reports: value x scale, in a unit or currency, over a period."""
 
+    __reduce__ = _by_values
+
     metric: str
     value: int | float
     unit: str
@@ -203,6 +221,8 @@ class Figure:
 @dataclass(frozen=True, slots=True)
 class Fact:
     """One dated, sourced statement about TMK or its world."""
+
+    __reduce__ = _by_values
 
     id: str
     date: PartialDate
