@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 from tmkfacts.cli import command_names
-from tmkfacts.model import ENTITY_TYPES, KINDS, RELATIONS, SCALES
 from tmkfacts.store import _FIELDS
+from tmkfacts.vocabularies import ENTITY_TYPES, KINDS, RELATIONS, SCALES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

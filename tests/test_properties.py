@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tmkfacts import FactBase, FactsError, load, loads, rows, search
 from tmkfacts.errors import QueryError
-from tmkfacts.model import KINDS
+from tmkfacts.vocabularies import KINDS
 
 from .conftest import MINI
 

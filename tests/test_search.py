@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 from tmkfacts import FactBase, PartialDate, load, search, words
 from tmkfacts.errors import QueryError
-from tmkfacts.model import COUNTRIES
 from tmkfacts.query import Filter
+from tmkfacts.vocabularies import COUNTRIES
 
 from .conftest import MINI
 

@@ -8,8 +8,8 @@ one line on stderr.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import io
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import typer.main
 import typer.models
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from tmkfacts import cache, formats, locations, query, rows
+from tmkfacts import formats, rows
 from tmkfacts.errors import FactsError, QueryError, WriteError, did_you_mean, printable
-from tmkfacts.model import KINDS, RELATIONS, Fact, FactBase, PartialDate
+from tmkfacts.vocabularies import KINDS, RELATIONS
 
 
 def _lazy(name: str) -> ModuleType:
@@ -42,14 +42,19 @@ def _lazy(name: str) -> ModuleType:
     return module
 
 
+# Help and completion need none of these: each is loaded when a command first uses it.
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from tmkfacts import cache, locations, query, render
     from tmkfacts import cite as citing
     from tmkfacts import export as exporting
-    from tmkfacts import render
     from tmkfacts import schema as schemas
+    from tmkfacts.model import Fact, FactBase, PartialDate
 else:
+    cache = _lazy("tmkfacts.cache")
+    locations = _lazy("tmkfacts.locations")
+    query = _lazy("tmkfacts.query")
     render = _lazy("tmkfacts.render")
     citing = _lazy("tmkfacts.cite")
     exporting = _lazy("tmkfacts.export")
@@ -98,16 +103,35 @@ class _Commands(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:  # click's signature
         """The command of this name, built from its function when first asked for.
 
-        Typer would build every command's options on every run; only the one invoked is needed
-        (all of them only for --help), and building them is a sixth of the start-up time.
+        Typer would build every command's options on every run; only the one invoked is needed,
+        and building them is a sixth of the start-up time.
         """
         if cmd_name not in self.commands:
+            _name_model_types()
             for info in _registry.registered_commands:
                 if _command_name(info) == cmd_name:
                     self.commands[cmd_name] = typer.main.get_command_from_info(
                         info, pretty_exceptions_short=True, rich_markup_mode=None
                     )
         return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:  # click's signature
+        """List the commands in --help by the first line of their docstrings, building none."""
+        named = [(_command_name(info), info) for info in _registry.registered_commands]
+        limit = formatter.width - 6 - max(len(name) for name, _ in named)
+        with formatter.section("Commands"):
+            formatter.write_dl(
+                [
+                    (
+                        name,
+                        TyperCommand(name, help=inspect.getdoc(info.callback)).get_short_help_str(
+                            limit
+                        ),
+                    )
+                    for name, info in named
+                    if not info.hidden
+                ]
+            )
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """Name an unknown command, and the one that was probably meant."""
@@ -127,6 +151,17 @@ app = typer.Typer(
 
 #: The commands, kept apart from `app` so that it builds only the one invoked (see _Commands).
 _registry = typer.Typer()
+
+
+def _name_model_types() -> None:
+    """Give Typer the model's types that the commands' options are annotated with.
+
+    Typer reads a command's annotations when it builds the command; the model is imported only
+    then, so that --help and completion do without it.
+    """
+    from tmkfacts.model import PartialDate
+
+    globals()["PartialDate"] = PartialDate
 
 
 def _command_name(info: typer.models.CommandInfo) -> str:
@@ -177,6 +212,8 @@ def _version(wanted: bool) -> None:
 
 
 def _date(text: str) -> PartialDate:
+    from tmkfacts.model import PartialDate
+
     try:
         return PartialDate.parse(text.strip())
     except ValueError as error:
@@ -307,7 +344,7 @@ TagOpt = Annotated[
     ),
 ]
 SinceOpt = Annotated[
-    PartialDate | None,
+    "PartialDate | None",
     typer.Option(
         "--since",
         metavar="DATE",
@@ -318,7 +355,7 @@ SinceOpt = Annotated[
     ),
 ]
 UntilOpt = Annotated[
-    PartialDate | None,
+    "PartialDate | None",
     typer.Option(
         "--until",
         metavar="DATE",
@@ -684,6 +721,8 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of the --json output of each command (or of one)."""
+    import json
+
     chosen = schemas.schemas() if command is None else schemas.schema_of(command)
     with _pipe_may_close():
         typer.echo(json.dumps(chosen, indent=2))

@@ -7,7 +7,6 @@ nested object or a list of objects is written as JSON, so that one row stays one
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -59,6 +58,8 @@ def write(
     if fmt == "json":
         return dumps(rows, ascii=ascii) + "\n"
     if fmt == "jsonl":
+        import json
+
         return "".join(json.dumps(row, ensure_ascii=ascii) + "\n" for row in rows)
     if header is None:
         header = list(dict.fromkeys(key for row in rows for key in row))
@@ -90,6 +91,8 @@ def flat(value: object) -> str:
     if isinstance(value, dict) or (
         isinstance(value, list) and any(isinstance(each, dict | list) for each in value)
     ):
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return ";".join(flat(each) for each in value)

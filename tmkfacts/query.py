@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tmkfacts.errors import QueryError, did_you_mean, known_hint
-from tmkfacts.model import KINDS, RELATIONS, Entity, Fact, FactBase, Figure, PartialDate, Source
+from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
+from tmkfacts.vocabularies import KINDS, RELATIONS
 
 #: The company the fact base is about; partners and memberships are its own.
 SUBJECT = "tmk"

@@ -7,7 +7,6 @@ is null; lists are always lists.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +42,8 @@ def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
     Text is written as itself, for UTF-8 output; with `ascii`, as \u escapes, for output that
     cannot hold it.
     """
+    import json  # only for output as JSON: rows are read on every run
+
     return json.dumps(list(rows), ensure_ascii=ascii, indent=2)
 
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field, replace
 
 from tmkfacts.errors import QueryError, known_hint
 from tmkfacts.index import WEIGHTS, Fields, Index, of_base
-from tmkfacts.model import COUNTRIES, Fact, FactBase, PartialDate
+from tmkfacts.model import Fact, FactBase, PartialDate
 from tmkfacts.query import Filter, select
+from tmkfacts.vocabularies import COUNTRIES
 from tmkfacts.words import country_names, fold, lexicon, stems, tokens
 
 #: The field filters a query may hold, as `name:value`.

@@ -29,12 +29,6 @@ from tmkfacts.locations import (
     user_data_dir,
 )
 from tmkfacts.model import (
-    COUNTRIES,
-    ENTITY_TYPES,
-    KINDS,
-    NOT_ORGANIZATIONS,
-    RELATIONS,
-    SCALES,
     Entity,
     Fact,
     FactBase,
@@ -42,6 +36,14 @@ from tmkfacts.model import (
     Origin,
     PartialDate,
     Source,
+)
+from tmkfacts.vocabularies import (
+    COUNTRIES,
+    ENTITY_TYPES,
+    KINDS,
+    NOT_ORGANIZATIONS,
+    RELATIONS,
+    SCALES,
 )
 
 StrPath = str | os.PathLike[str]
