@@ -13,15 +13,18 @@ This module reads fact files only to fingerprint them; `tmkfacts.store` parses t
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+try:  # hashlib's own blake2b, without loading OpenSSL's bindings as `import hashlib` does
+    from _blake2 import blake2b
+except ImportError:  # another Python than CPython
+    from hashlib import blake2b
 
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import FactBase
@@ -60,14 +63,12 @@ def cache_dir() -> Path | None:
 
 def key(files: Iterable[tuple[str, bytes]]) -> str:
     """The key of a base read from these (name, bytes) pairs, by this version of tmkfacts."""
-    return _key(
-        (name, len(data), hashlib.blake2b(data, digest_size=20).digest()) for name, data in files
-    )
+    return _key((name, len(data), blake2b(data, digest_size=20).digest()) for name, data in files)
 
 
 def _key(fingerprints: Iterable[Fingerprint]) -> str:
     """The key of a base whose files have these fingerprints, by this version of tmkfacts."""
-    digest = hashlib.blake2b(digest_size=20)
+    digest = blake2b(digest_size=20)
     here = Path(__file__).parent
     for name in _CODE:
         stat = (here / name).stat()
@@ -99,7 +100,7 @@ def put(kind: str, entry: str, value: object) -> None:
     temporary = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
+        handle, temporary = _temporary(folder, kind)
         with os.fdopen(handle, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         Path(temporary).replace(folder / f"{kind}-{entry}.pickle")
@@ -129,7 +130,6 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
     now, unless they changed meanwhile, in which case it is filed under what they were.
     """
     from tmkfacts import index as indexing
-    from tmkfacts import store
 
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
     folder = cache_dir()
@@ -137,6 +137,8 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
         return indexing.build(files, None)[0]
     fingerprints = _fingerprints(files)
     if fingerprints is None:  # the store says which file cannot be read, and why
+        from tmkfacts import store
+
         return indexing.of_base(store.load(files))
     try:
         return indexing.Index.open(folder / f"index-{_key(fingerprints)}.sqlite")
@@ -144,7 +146,7 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
         pass
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=folder)
+        handle, temporary = _temporary(folder, "index")
         os.close(handle)
     except OSError:  # a read-only or full disk: work without the cache
         return indexing.build(files, None)[0]
@@ -168,7 +170,7 @@ def _fingerprints(files: list[Path]) -> list[Fingerprint] | None:
         for path in files:
             if path.stat().st_size > MAX_FILE_BYTES:
                 return None
-            digest, size = hashlib.blake2b(digest_size=20), 0
+            digest, size = blake2b(digest_size=20), 0
             with path.open("rb") as handle:
                 while block := handle.read(1 << 20):
                     digest.update(block)
@@ -211,6 +213,13 @@ def remembered(kind: str, entry: str | None, build: Callable[[], _T], check: typ
     if entry is not None:
         put(kind, entry, value)
     return value
+
+
+def _temporary(folder: Path, kind: str) -> tuple[int, str]:
+    """A new file to write an entry into, before it is renamed: (descriptor, path)."""
+    import tempfile  # only to write, which a run answered from the cache does not
+
+    return tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
 
 
 def _forget_old(folder: Path, kind: str, keep: str, most: int = 4, suffix: str = ".pickle") -> None:

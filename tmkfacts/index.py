@@ -18,12 +18,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from tmkfacts import store
 from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate
 from tmkfacts.query import Filter, explain_miss
 from tmkfacts.words import TOKEN, country_word, fold, stem
+
+if TYPE_CHECKING:
+    from tmkfacts import store
 
 #: How much a word counts in each field of a fact: headlines and names weigh most.
 WEIGHTS: dict[str, float] = {
@@ -192,6 +194,8 @@ def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[store.F
     at a time. Returns the index and the fingerprint of each file as it was read. Raises
     FactsError as `store.load` does, and then leaves nothing at path.
     """
+    from tmkfacts import store  # only to build: a search reads a built index
+
     db = sqlite3.connect(str(path) if path else ":memory:")
     try:
         db.execute("PRAGMA journal_mode = OFF")
