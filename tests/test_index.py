@@ -219,3 +219,27 @@ def test_without_a_cache_folder_the_index_is_built_in_memory(monkeypatch):
     assert search.search(cache.index(), "rhenium").hits
     monkeypatch.delenv("TMKFACTS_NO_CACHE")
     assert not kept_entries()
+
+
+def test_a_loaded_base_shares_the_index_kept_for_its_files(monkeypatch):
+    search.search(cache.index(), "rhenium")  # as `tmkfacts search` keeps it
+    (entry,) = kept_entries()
+
+    def no_building(*_args: object) -> index.Index:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(index, "of_base", no_building)
+    base = cache.load()
+    assert base.digest is not None
+    assert entry.name == f"index-{base.digest}.sqlite"
+    assert search.search(base, "rhenium").hits
+
+
+def test_a_loaded_base_keeps_its_index_for_the_next_run(tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    base = cache.load([facts])
+    found = answers(search.search(base, "acme"))
+    (entry,) = kept_entries()
+    assert entry.name == f"index-{base.digest}.sqlite"
+    assert answers(search.search(cache.index([facts]), "acme")) == found

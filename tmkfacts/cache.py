@@ -132,27 +132,64 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
     from tmkfacts import index as indexing
 
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
-    folder = cache_dir()
-    if folder is None:
-        return indexing.build(files, None)[0]
-    fingerprints = _fingerprints(files)
-    if fingerprints is None:  # the store says which file cannot be read, and why
-        from tmkfacts import store
+    if cache_dir() is not None:
+        fingerprints = _fingerprints(files)
+        if fingerprints is None:  # the store says which file cannot be read, and why
+            from tmkfacts import store
 
-        return indexing.of_base(store.load(files))
+            return indexing.of_base(store.load(files))
+        if (found := _kept_index(_key(fingerprints))) is not None:
+            return found
+
+    def build(path: Path | None) -> tuple[Index, str]:
+        built, fingerprints = indexing.build(files, path)
+        return built, _key(fingerprints)
+
+    return _keep_index(build)
+
+
+def index_of(base: FactBase) -> Index:
+    """The search index of a loaded base, kept under its digest when it has one."""
+    from tmkfacts import index as indexing
+
+    digest = base.digest
+    if digest is None or cache_dir() is None:
+        return indexing.of_base(base)
+    if (found := _kept_index(digest)) is not None:
+        return found
+    return _keep_index(lambda path: (indexing.of_base(base, path), digest))
+
+
+def _kept_index(entry: str) -> Index | None:
+    """The index kept under this key, or None when there is none that can be read."""
+    from tmkfacts import index as indexing
+
+    folder = cache_dir()
     try:
-        return indexing.Index.open(folder / f"index-{_key(fingerprints)}.sqlite")
+        return indexing.Index.open(folder / f"index-{entry}.sqlite") if folder else None
     except Exception:  # missing, damaged or of another version: build it again
-        pass
+        return None
+
+
+def _keep_index(build: Callable[[Path | None], tuple[Index, str]]) -> Index:
+    """Build an index into a new file and file it under the key `build` gives with it.
+
+    The file is written under a temporary name and renamed, so no reader sees half of one.
+    Without a folder that can be written, the index is built in memory.
+    """
+    from tmkfacts import index as indexing
+
+    folder = cache_dir()
     try:
+        if folder is None:
+            raise OSError("no cache folder")  # noqa: TRY301  # the same way as an unwritable one
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = _temporary(folder, "index")
         os.close(handle)
     except OSError:  # a read-only or full disk: work without the cache
-        return indexing.build(files, None)[0]
-    built, fingerprints = indexing.build(files, Path(temporary))  # on FactsError, removed
+        return build(None)[0]
+    built, entry = build(Path(temporary))  # on FactsError, the file is removed
     built.close()
-    entry = _key(fingerprints)
     kept = folder / f"index-{entry}.sqlite"
     try:
         Path(temporary).replace(kept)

@@ -177,14 +177,31 @@ class Index:
         return FactBase(self.base.sources, self.base.entities, tuple(facts), self.base.files)
 
 
-def of_base(base: FactBase) -> Index:
-    """The index of a loaded base, in memory."""
-    db = sqlite3.connect(":memory:", check_same_thread=False)
-    writer = _Writer(db, base)
-    for fact in base.facts:
-        writer.add(fact)
-    writer.finish()
+def of_base(base: FactBase, path: Path | None = None) -> Index:
+    """The index of a loaded base, written into a new file at path, or in memory."""
+    db = _create(path)
+    try:
+        writer = _Writer(db, base)
+        for fact in base.facts:
+            writer.add(fact)
+        writer.finish()
+    except BaseException:
+        _discard(db, path)
+        raise
     return Index(db)
+
+
+def _create(path: Path | None) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path) if path else ":memory:")
+    db.execute("PRAGMA journal_mode = OFF")  # a file is renamed into place only when whole
+    db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
+def _discard(db: sqlite3.Connection, path: Path | None) -> None:
+    db.close()
+    if path:
+        path.unlink(missing_ok=True)
 
 
 def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[store.Fingerprint]]:
@@ -196,10 +213,8 @@ def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[store.F
     """
     from tmkfacts import store  # only to build: a search reads a built index
 
-    db = sqlite3.connect(str(path) if path else ":memory:")
+    db = _create(path)
     try:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
         writers: list[_Writer] = []
 
         def begin(base: FactBase) -> Callable[[Fact], None]:
@@ -211,9 +226,7 @@ def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[store.F
         _, fingerprints = store.stream(files, begin)
         writers[0].finish()
     except BaseException:
-        db.close()
-        if path:
-            path.unlink(missing_ok=True)
+        _discard(db, path)
         raise
     return Index(db), fingerprints
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from tmkfacts.errors import QueryError, known_hint
-from tmkfacts.index import WEIGHTS, Fields, Index, of_base
+from tmkfacts.index import WEIGHTS, Fields, Index
 from tmkfacts.model import Fact, FactBase, PartialDate
 from tmkfacts.query import Filter, select
 from tmkfacts.vocabularies import COUNTRIES
@@ -44,7 +44,9 @@ def index(base: FactBase) -> Index:
     cached = _INDEXES.get(id(base))
     if cached is not None and cached[0] is base:
         return cached[1]
-    built = of_base(base)
+    from tmkfacts import cache
+
+    built = cache.index_of(base)
     _INDEXES.clear()
     _INDEXES[id(base)] = (base, built)
     return built
