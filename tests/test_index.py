@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tmkfacts import FactsError, cache, index, search, store
+from tmkfacts.fingerprint import PIECE, Fingerprint, Hasher, of_bytes, of_file
 
 from .conftest import MINI
 
@@ -180,7 +181,7 @@ def test_a_file_changed_between_looking_and_building_is_filed_under_what_was_rea
     facts.write_text(MINI.read_text())
     look = cache._fingerprints
 
-    def look_then_edit(files: list[Path]) -> list[cache.Fingerprint] | None:
+    def look_then_edit(files: list[Path]) -> list[Fingerprint] | None:
         found = look(files)
         facts.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))
         return found
@@ -243,3 +244,21 @@ def test_a_loaded_base_keeps_its_index_for_the_next_run(tmp_path):
     (entry,) = kept_entries()
     assert entry.name == f"index-{base.digest}.sqlite"
     assert answers(search.search(cache.index([facts]), "acme")) == found
+
+
+@pytest.mark.parametrize("size", [0, 1, PIECE - 1, PIECE, PIECE + 1, 3 * PIECE, 3 * PIECE + 7])
+def test_a_file_hashes_alike_whole_in_blocks_and_on_two_threads(tmp_path, size):
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path = tmp_path / "facts.toml"
+    path.write_bytes(data)
+    hasher = Hasher()
+    for start in range(0, size, 1_000_003):  # blocks that do not line up with the pieces
+        hasher.update(data[start : start + 1_000_003])
+    assert of_file(path) == of_bytes(str(path), data) == (str(path), size, hasher.digest())
+
+
+def test_different_bytes_hash_differently(tmp_path):
+    one = of_bytes("a", b"x" * (PIECE + 1))
+    assert of_bytes("a", b"x" * PIECE + b"y")[2] != one[2]
+    assert of_bytes("a", b"x" * PIECE)[2] != one[2]
+    assert of_bytes("a", b"")[2] != of_bytes("a", b"\0")[2]

@@ -21,26 +21,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-try:  # hashlib's own blake2b, without loading OpenSSL's bindings as `import hashlib` does
-    from _blake2 import blake2b
-except ImportError:  # another Python than CPython
-    from hashlib import blake2b
-
+from tmkfacts import fingerprint
+from tmkfacts.fingerprint import Fingerprint
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import FactBase
 
 if TYPE_CHECKING:
     from tmkfacts.index import Index
 
-#: A file's name, size and the blake2b hash of its bytes (store.Fingerprint).
-Fingerprint = tuple[str, int, bytes]
 
 _T = TypeVar("_T")
 
 #: The modules whose code decides what a loaded base or an index is: part of every key.
 _CODE = (
     "model.py", "store.py", "search.py", "query.py", "lexicon.toml", "cache.py", "locations.py",
-    "index.py", "words.py",
+    "index.py", "words.py", "fingerprint.py",
 )  # fmt: skip
 
 
@@ -63,12 +58,12 @@ def cache_dir() -> Path | None:
 
 def key(files: Iterable[tuple[str, bytes]]) -> str:
     """The key of a base read from these (name, bytes) pairs, by this version of tmkfacts."""
-    return _key((name, len(data), blake2b(data, digest_size=20).digest()) for name, data in files)
+    return _key(fingerprint.of_bytes(name, data) for name, data in files)
 
 
 def _key(fingerprints: Iterable[Fingerprint]) -> str:
     """The key of a base whose files have these fingerprints, by this version of tmkfacts."""
-    digest = blake2b(digest_size=20)
+    digest = fingerprint.blake2b(digest_size=20)
     here = Path(__file__).parent
     for name in _CODE:
         stat = (here / name).stat()
@@ -201,21 +196,13 @@ def _keep_index(build: Callable[[Path | None], tuple[Index, str]]) -> Index:
 
 
 def _fingerprints(files: list[Path]) -> list[Fingerprint] | None:
-    """Each file's name, size and content hash, read a block at a time; None if one cannot be."""
-    found = []
+    """Each file's fingerprint, as it is now; None if one cannot be read (the store says why)."""
     try:
-        for path in files:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                return None
-            digest, size = blake2b(digest_size=20), 0
-            with path.open("rb") as handle:
-                while block := handle.read(1 << 20):
-                    digest.update(block)
-                    size += len(block)
-            found.append((str(path), size, digest.digest()))
+        if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
+            return None
+        return [fingerprint.of_file(path) for path in files]
     except OSError:
         return None
-    return found
 
 
 def _read(files: list[Path]) -> list[tuple[str, bytes]] | None:

@@ -25,7 +25,7 @@ from tmkfacts.query import Filter, explain_miss
 from tmkfacts.words import TOKEN, country_word, fold, stem
 
 if TYPE_CHECKING:
-    from tmkfacts import store
+    from tmkfacts.fingerprint import Fingerprint
 
 #: How much a word counts in each field of a fact: headlines and names weigh most.
 WEIGHTS: dict[str, float] = {
@@ -204,7 +204,7 @@ def _discard(db: sqlite3.Connection, path: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[store.Fingerprint]]:
+def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[Fingerprint]]:
     """Validate fact files and index them into a new SQLite file at path, or in memory.
 
     The facts stream from the files into the index, so that no more than a run of them is held

@@ -7,7 +7,6 @@ file is collected, each with its file and line, and raised together as one Facts
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import os
 import re
@@ -20,6 +19,7 @@ from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
 import tomli
 
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
+from tmkfacts.fingerprint import Fingerprint, Hasher
 from tmkfacts.locations import (
     BUILTIN,
     MAX_FILE_BYTES,
@@ -70,7 +70,6 @@ __all__ = [
     "MAX_FILE_BYTES",
     "builtin_path",
     "default_paths",
-    "fingerprint",
     "load",
     "load_read",
     "loads",
@@ -115,15 +114,6 @@ def load_read(read: list[tuple[str, bytes]]) -> FactBase:
         name, data = read.pop(0)
         parsed.append(_parse(name, data))
     return _assemble(parsed, [])
-
-
-#: What `stream` read of each file: its name, size and content hash (blake2b, 20 bytes).
-Fingerprint = tuple[str, int, bytes]
-
-
-def fingerprint(name: str, data: bytes) -> Fingerprint:
-    """The fingerprint of a file's bytes, as `stream` gives it for what it read."""
-    return name, len(data), hashlib.blake2b(data, digest_size=20).digest()
 
 
 def stream(
@@ -223,15 +213,14 @@ class _Pieces:
 
     def __init__(self, name: str, handle: BinaryIO, paths: Sequence[Path], whole: bool) -> None:
         self.name, self.handle, self.paths, self.whole = name, handle, paths, whole
-        self.hash = hashlib.blake2b(digest_size=20)
-        self.size = 0
+        self.hash = Hasher()
         self.buffer = b""
         self.line = 1  # the line that the buffer starts on
         self.ended = False
 
     def fingerprint(self) -> Fingerprint:
         """The file's name, size and hash, of everything read."""
-        return self.name, self.size, self.hash.digest()
+        return self.name, self.hash.size, self.hash.digest()
 
     def _more(self) -> bool:
         block = self.handle.read(self.BLOCK)
@@ -239,8 +228,7 @@ class _Pieces:
             self.ended = True
             return False
         self.hash.update(block)
-        self.size += len(block)
-        if self.size > MAX_FILE_BYTES:
+        if self.hash.size > MAX_FILE_BYTES:
             _raise_precisely(self.paths)
         self.buffer += block
         return True
