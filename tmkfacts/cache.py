@@ -1,12 +1,14 @@
-"""A cache of loaded fact bases and their search indexes, keyed by the files' content.
+"""A cache of loaded fact bases and search indexes, keyed by the files' content.
 
-Loading validates every record and building the search index tokenizes every text; both give
-the same answer for the same files, so they are kept, pickled, in the user's cache folder
-($XDG_CACHE_HOME/tmkfacts, by default ~/.cache/tmkfacts). The key is a hash of every file's
-path and bytes, in order, and of tmkfacts's own code, so a changed file or a new version of
-tmkfacts is never answered from an old entry. Entries are written to a temporary file and
-renamed, so a reader never sees half of one; a folder that cannot be written, or an entry that
-cannot be read, just means working without the cache. TMKFACTS_NO_CACHE=1 turns it off.
+Loading validates every record and indexing tokenizes every text; both give the same answer
+for the same files, so they are kept in the user's cache folder ($XDG_CACHE_HOME/tmkfacts, by
+default ~/.cache/tmkfacts): a loaded base pickled, a search index as a SQLite file (see
+`tmkfacts.index`), which a search reads without loading the base. The key is a hash of every
+file's name, size and bytes (see `tmkfacts.fingerprint`), in order, and of tmkfacts's own
+code, so a changed file or a new version of tmkfacts is never answered from an old entry.
+Entries are written to a temporary file and renamed, so a reader never sees half of one; a
+folder that cannot be written, or an entry that cannot be read, just means working without
+the cache. TMKFACTS_NO_CACHE=1 turns it off.
 
 This module reads fact files only to fingerprint them; `tmkfacts.store` parses them.
 """
@@ -35,7 +37,7 @@ _T = TypeVar("_T")
 #: The modules whose code decides what a loaded base or an index is: part of every key.
 _CODE = (
     "model.py", "store.py", "search.py", "query.py", "lexicon.toml", "cache.py", "locations.py",
-    "index.py", "words.py", "fingerprint.py",
+    "index.py", "words.py", "fingerprint.py", "dates.py",
 )  # fmt: skip
 
 

@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from tmkfacts import cite as citing
     from tmkfacts import export as exporting
     from tmkfacts import schema as schemas
-    from tmkfacts.model import Fact, FactBase, PartialDate
+    from tmkfacts.dates import PartialDate
+    from tmkfacts.model import Fact, FactBase
 else:
     cache = _lazy("tmkfacts.cache")
     locations = _lazy("tmkfacts.locations")
@@ -156,10 +157,10 @@ _registry = typer.Typer()
 def _name_model_types() -> None:
     """Give Typer the model's types that the commands' options are annotated with.
 
-    Typer reads a command's annotations when it builds the command; the model is imported only
-    then, so that --help and completion do without it.
+    Typer reads a command's annotations when it builds the command; they are imported only
+    then, so that --help and completion do without them.
     """
-    from tmkfacts.model import PartialDate
+    from tmkfacts.dates import PartialDate
 
     globals()["PartialDate"] = PartialDate
 
@@ -212,7 +213,7 @@ def _version(wanted: bool) -> None:
 
 
 def _date(text: str) -> PartialDate:
-    from tmkfacts.model import PartialDate
+    from tmkfacts.dates import PartialDate
 
     try:
         return PartialDate.parse(text.strip())
