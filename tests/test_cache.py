@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tmkfacts import cache, load, search, store
+from tmkfacts.fingerprint import Fingerprint
 from tmkfacts.model import FactBase
 
 from .conftest import MINI, clean_env, installed_script
@@ -129,16 +130,22 @@ def test_search_results_do_not_depend_on_where_the_index_came_from():
     assert json.dumps(cached)
 
 
-def test_the_bytes_hashed_are_the_bytes_parsed(tmp_path, monkeypatch):
+def test_a_file_changed_between_looking_and_reading_is_filed_under_what_was_read(
+    tmp_path, monkeypatch
+):
     facts = tmp_path / "facts.toml"
     facts.write_text(MINI.read_text())
-    hash_only = cache.key
+    look = cache._fingerprints
 
-    def hash_then_edit(read: list[tuple[str, bytes]]) -> str:
-        entry = hash_only(read)
+    def look_then_edit(files: list[Path]) -> list[Fingerprint] | None:
+        found = look(files)
         facts.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))
-        return entry
+        return found
 
-    monkeypatch.setattr(cache, "key", hash_then_edit)
-    # the entry is filed under the first content's key, so it must hold the first content
-    assert load([facts]).fact("founded").title == "Acme is founded"
+    monkeypatch.setattr(cache, "_fingerprints", look_then_edit)
+    base = load([facts])
+    assert base.fact("founded").title == "Acme is set up"
+    monkeypatch.setattr(cache, "_fingerprints", look)
+    assert base.digest == cache._key(look([facts]) or [])  # the new content's key
+    (entry,) = entries("base")
+    assert entry.name == f"base-{base.digest}.pickle"

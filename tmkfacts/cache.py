@@ -19,14 +19,13 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tmkfacts import fingerprint
 from tmkfacts.fingerprint import Fingerprint
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
-from tmkfacts.model import FactBase
+from tmkfacts.model import Fact, FactBase
 
 if TYPE_CHECKING:
     from tmkfacts.index import Index
@@ -112,10 +111,28 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
 
     Without paths: the shipped base and the user's own files; `builtin` names the shipped base.
     """
+    from tmkfacts import store
+
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
-    read = _read(files)
-    entry = key(read) if read is not None and cache_dir() is not None else None
-    return remembered("base", entry, lambda: _fresh(files, read, entry), FactBase)
+    fingerprints = _fingerprints(files) if cache_dir() is not None else None
+    if fingerprints is None:  # no cache; or a file cannot be read, and the store says why
+        return store.load(files)
+    found = get("base", _key(fingerprints))
+    if isinstance(found, FactBase):
+        return found
+    facts: list[Fact] = []
+
+    def begin(_: FactBase) -> Callable[[Fact], None]:
+        facts.clear()  # reading may start again
+        return facts.append
+
+    # Streamed, so the files' documents are never held whole beside the base; filed under
+    # the fingerprints of the very bytes read.
+    loaded, read = store.stream(files, begin)
+    entry = _key(read)
+    base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
+    put("base", entry, base)
+    return base
 
 
 def index(paths: Iterable[StrPath] | None = None) -> Index:
@@ -205,28 +222,6 @@ def _fingerprints(files: list[Path]) -> list[Fingerprint] | None:
         return [fingerprint.of_file(path) for path in files]
     except OSError:
         return None
-
-
-def _read(files: list[Path]) -> list[tuple[str, bytes]] | None:
-    """Each file's name and bytes, or None when one cannot be read (the store says why)."""
-    read = []
-    try:
-        for path in files:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                return None
-            read.append((str(path), path.read_bytes()))
-    except OSError:
-        return None
-    return read
-
-
-def _fresh(files: list[Path], read: list[tuple[str, bytes]] | None, entry: str | None) -> FactBase:
-    from tmkfacts import store  # parsing is needed only when the cache does not answer
-
-    # The bytes that were hashed are the bytes parsed: a file changing in between cannot put
-    # its new content under its old key.
-    base = store.load(files) if read is None else store.load_read(read)
-    return replace(base, digest=entry) if entry is not None else base
 
 
 def remembered(kind: str, entry: str | None, build: Callable[[], _T], check: type[_T]) -> _T:

@@ -71,7 +71,6 @@ __all__ = [
     "builtin_path",
     "default_paths",
     "load",
-    "load_read",
     "loads",
     "resolve",
     "stream",
@@ -102,18 +101,6 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
             continue
         parsed.append(_parse(name, data))
     return _assemble(parsed, problems)
-
-
-def load_read(read: list[tuple[str, bytes]]) -> FactBase:
-    """Validate fact files already read, as (name, bytes) pairs in order; raise FactsError.
-
-    The list is emptied as each file is parsed, so its bytes can be freed.
-    """
-    parsed = []
-    while read:
-        name, data = read.pop(0)
-        parsed.append(_parse(name, data))
-    return _assemble(parsed, [])
 
 
 def stream(
