@@ -73,8 +73,16 @@ def test_facts_come_back_from_the_index_whole():
     assert [facts[n].figures for n in range(built.count)] == [f.figures for f in base.facts]
 
 
+def cut_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store._Pieces, "RUN", 2)  # every second fact starts a run
+    monkeypatch.setattr(store._Pieces, "BLOCK", 64)  # and lines are split between reads
+
+
+@pytest.mark.parametrize("cut", [False, True], ids=["as-read", "cut-often"])
 @pytest.mark.parametrize("odd", BAD + INVALID, ids=lambda path: path.name)
-def test_an_odd_file_gives_the_same_facts_or_problems_streamed_as_loaded(odd):
+def test_an_odd_file_gives_the_same_facts_or_problems_streamed_as_loaded(odd, cut, monkeypatch):
+    if cut:
+        cut_often(monkeypatch)
     valid = True
     try:
         expected: object = list(store.load([odd]).facts)
@@ -90,11 +98,6 @@ def test_an_odd_file_gives_the_same_facts_or_problems_streamed_as_loaded(odd):
     assert folder is not None
     assert not list(folder.glob("*.tmp"))
     assert len(list(folder.glob("index-*"))) == valid
-
-
-def cut_often(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store._Pieces, "RUN", 2)  # every second fact starts a run
-    monkeypatch.setattr(store._Pieces, "BLOCK", 64)  # and lines are split between reads
 
 
 def test_files_cut_into_runs_give_what_the_whole_file_gives(monkeypatch, tmp_path):
