@@ -88,13 +88,13 @@ class Index:
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
         self._holding: dict[str, set[int]] = {}
         self._weights: dict[str, dict[int, float]] = {}
-        self._fields: dict[int, Fields] = {}
+        self._reader: _Reader | None = None  # made when first needed: it reads every entity
 
     @classmethod
     def open(cls, path: Path) -> Index:
         """The index kept in this file; sqlite3.DatabaseError if it is not one, or damaged."""
         uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
-        return cls(sqlite3.connect(uri, uri=True, check_same_thread=False))
+        return cls(sqlite3.connect(uri, uri=True))
 
     def close(self) -> None:
         """Close the index's file."""
@@ -161,12 +161,11 @@ class Index:
             found.update((number, _unpack(blob)) for number, blob in rows)
         return found
 
-    def fields(self, number: int, fact: Fact | None = None) -> Fields:
+    def fields(self, fact: Fact) -> Fields:
         """The words of each field of a fact, in order: to find phrases in it."""
-        if number not in self._fields:
-            fact = fact or self.facts([number])[number]
-            self._fields[number] = _Reader(self.base).fields(fact)
-        return self._fields[number]
+        if self._reader is None:
+            self._reader = _Reader(self.base)
+        return self._reader.fields(fact)
 
     def explain_miss(self, where: Filter) -> str | None:
         """Why the filter found nothing, when a value it names is unknown (see query)."""

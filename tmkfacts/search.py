@@ -403,7 +403,19 @@ def search(
         for condition, keep in ((where, True), (query.where, True), *_negated(query.not_where))
         if condition is not None and condition != Filter()
     ]
-    facts = built.facts(numbers) if conditions else {}
+    phrases = any(
+        len(phrase) > 1
+        for term in (*query.terms, *query.excluded)
+        for phrase in (*term.phrases, term.exact)
+    )
+    facts = built.facts(numbers) if conditions or phrases else {}  # one read for them all
+    fields: dict[int, Fields] = {}
+
+    def fields_of(number: int) -> Fields:
+        if number not in fields:
+            fields[number] = built.fields(facts[number])
+        return fields[number]
+
     for condition, keep in conditions:
         chosen = {fact.id for fact in select(built.with_facts(facts.values()), condition)}
         numbers = [n for n in numbers if (facts[n].id in chosen) == keep]
@@ -412,11 +424,11 @@ def search(
     labels = tuple(term.label for term in query.terms)
     scored = []
     for number in numbers:
-        if any(_frequency(built, number, term) for term in query.excluded):
+        if any(_frequency(built, number, term, fields_of) for term in query.excluded):
             continue
         score, words = 0.0, set[str]()
         for term, idf in zip(query.terms, rarity, strict=True):
-            frequency = _frequency(built, number, term)
+            frequency = _frequency(built, number, term, fields_of)
             if not frequency:
                 break
             score += idf * _saturate(frequency, built.lengths[number] / built.average_length)
@@ -476,16 +488,19 @@ def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
     )
 
 
-def _frequency(built: Index, number: int, term: Term) -> float:
-    """How often the term occurs in the fact, each occurrence weighted by its field."""
+def _frequency(built: Index, number: int, term: Term, fields_of: Callable[[int], Fields]) -> float:
+    """How often the term occurs in the fact, each occurrence weighted by its field.
+
+    A word's count is in the index; a phrase is looked for in the words of the fact's fields.
+    """
     total = 0.0
     for phrase in (*term.phrases, term.exact) if term.exact else term.phrases:
         if len(phrase) == 1:
             total += built.weights(phrase[0]).get(number, 0.0)
         elif number in built.holding(phrase[0]):
-            fields: Fields = built.fields(number)
             total += sum(
-                WEIGHTS[name] * _occurrences(words, phrase) for name, words in fields.items()
+                WEIGHTS[name] * _occurrences(words, phrase)
+                for name, words in fields_of(number).items()
             )
     return total
 
