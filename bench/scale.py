@@ -7,8 +7,8 @@ For each size, bench/gen_facts.py writes a base; then this prints the time tomli
 to parse it (median of 3), the first `tmkfacts search` after the file changed (an empty cache:
 it parses, validates, indexes and caches), the median of 5 repeated searches (answered from
 the cache), and the peak resident memory of the first search, beside the file's size and the
-interpreter's baseline. The search is `search rhenium --json --limit 10`. Every measurement
-runs in a process of its own.
+interpreter's baseline. The search is `search rhenium --json --limit 10`; a second table
+times other kinds of search, repeated. Every measurement runs in a process of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 QUERY = ["search", "rhenium", "--json", "--limit", "10"]
+#: Other kinds of query, timed repeated too: a phrase, a typo, a field filter, all of a word.
+OTHERS = {
+    "phrase": ["search", '"supply chain"', "--json", "--limit", "10"],
+    "typo": ["search", "exprots", "--json", "--limit", "10"],
+    "filter": ["search", "kind:export metal", "--json", "--limit", "10"],
+    "every hit": ["search", "rhenium", "--json"],
+}
 # The peak is read from /proc where there is one: ru_maxrss may carry over the peak of the
 # process that started it.
 MEASURED = """
@@ -72,7 +79,7 @@ def main() -> int:
     print(f"interpreter baseline: {baseline / 1024:.0f} MiB peak (tmkfacts --version)")
     header = ("facts", "file MB", "tomli s", "first s", "x tomli", "repeat s", "peak MiB", "x file")
     print("  ".join(f"{name:>9}" for name in header))
-    rows = []
+    rows, others = [], []
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             base = Path(folder) / f"facts-{size}.toml"
@@ -96,8 +103,16 @@ def main() -> int:
                 f"{(peak - baseline) / 1024 / megabytes:.1f}",
             )  # fmt: skip
             print("  ".join(f"{cell:>9}" for cell in cells), flush=True)
+            others.append([size])
+            for words in OTHERS.values():
+                again = [sys.executable, "-c", MEASURED, *words, "--data", str(base)]
+                others[-1].append(statistics.median(timed(again, env)[0] for _ in range(3)))
     if len(rows) > 1:
         print(f"repeated search, largest / smallest: {rows[-1][1] / rows[0][1]:.2f}")
+    print("\nrepeated searches of other kinds, seconds (median of 3):")
+    print("  ".join(f"{name:>9}" for name in ("facts", *OTHERS)))
+    for size, *times in others:
+        print("  ".join([f"{size:>9,}", *(f"{time:>9.3f}" for time in times)]))
     return 0
 
 

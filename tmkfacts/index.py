@@ -147,6 +147,11 @@ class Index:
         )
         return [(spelling, word, count) for spelling, word, count in rows if count]
 
+    def date(self, number: int) -> PartialDate:
+        """The date of the fact with this number, without reading the fact."""
+        key = self.dates[number]
+        return PartialDate(key // 10_000, key // 100 % 100 or None, key % 100 or None)
+
     def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
         """The facts with these numbers."""
         wanted = list(numbers)

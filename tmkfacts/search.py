@@ -403,12 +403,14 @@ def search(
         for condition, keep in ((where, True), (query.where, True), *_negated(query.not_where))
         if condition is not None and condition != Filter()
     ]
+    for condition, _ in conditions:  # an impossible filter is an error, whatever is found
+        select(built.with_facts(()), condition)
     phrases = any(
         len(phrase) > 1
         for term in (*query.terms, *query.excluded)
         for phrase in (*term.phrases, term.exact)
     )
-    facts = built.facts(numbers) if conditions or phrases else {}  # one read for them all
+    facts = built.facts(numbers) if phrases else {}  # phrases are looked for in their words
     fields: dict[int, Fields] = {}
 
     def fields_of(number: int) -> Fields:
@@ -416,9 +418,6 @@ def search(
             fields[number] = built.fields(facts[number])
         return fields[number]
 
-    for condition, keep in conditions:
-        chosen = {fact.id for fact in select(built.with_facts(facts.values()), condition)}
-        numbers = [n for n in numbers if (facts[n].id in chosen) == keep]
     numbers.sort(key=built.dates.__getitem__, reverse=True)
     rarity = [_idf(built, term) for term in query.terms]
     labels = tuple(term.label for term in query.terms)
@@ -436,14 +435,36 @@ def search(
         else:
             scored.append((number, round(score, 3), frozenset(words)))
     within = _certainly_within(_both(where or Filter(), query.where))
-    if within is not None:  # a date range was given, so the facts are at hand
-        scored.sort(key=lambda hit: (within(facts[hit[0]]), hit[1]), reverse=True)
+    if within is not None:
+        scored.sort(key=lambda hit: (within(built.date(hit[0])), hit[1]), reverse=True)
     else:
         scored.sort(key=lambda hit: hit[1], reverse=True)
-    shown = scored[:limit]
-    facts.update(built.facts(number for number, _, _ in shown if number not in facts))
-    hits = tuple(Hit(facts[number], score, labels, words) for number, score, words in shown)
-    return Results(hits, query.corrections, None if scored else _hint(built, query))
+    # Filters need the facts themselves: they are read a page at a time, best first, until
+    # there are enough, so that a filtered search of a big base reads few of them.
+    hits: list[Hit] = []
+    for start in range(0, len(scored), _PAGE):
+        page = scored[start : start + _PAGE]
+        facts.update(built.facts(number for number, _, _ in page if number not in facts))
+        kept = _meeting(built, {number: facts[number] for number, _, _ in page}, conditions)
+        hits += (Hit(facts[n], score, labels, words) for n, score, words in page if n in kept)
+        if limit is not None and len(hits) >= max(limit, 1):
+            break
+    return Results(tuple(hits[:limit]), query.corrections, None if hits else _hint(built, query))
+
+
+#: How many facts a filtered search reads at a time.
+_PAGE = 200
+
+
+def _meeting(
+    built: Index, facts: dict[int, Fact], conditions: Sequence[tuple[Filter, bool]]
+) -> set[int]:
+    """The numbers of the facts that meet every condition (or, marked False, fail it)."""
+    kept = set(facts)
+    for condition, keep in conditions:
+        chosen = {fact.id for fact in select(built.with_facts(facts.values()), condition)}
+        kept = {number for number in kept if (facts[number].id in chosen) == keep}
+    return kept
 
 
 def _negated(filters: Sequence[Filter]) -> list[tuple[Filter, bool]]:
@@ -464,7 +485,7 @@ def _candidates(built: Index, terms: Sequence[Term]) -> list[int]:
     return sorted(found) if found is not None else list(range(built.count))
 
 
-def _certainly_within(where: Filter) -> Callable[[Fact], bool] | None:
+def _certainly_within(where: Filter) -> Callable[[PartialDate], bool] | None:
     """Whether a fact's whole date lies in the filter's range, not merely overlaps it.
 
     Under after:2025-06, a fact of 2025-11 answers for certain and comes before one of 2025.
@@ -474,7 +495,7 @@ def _certainly_within(where: Filter) -> Callable[[Fact], bool] | None:
         return None
     since = where.since.first_day if where.since else dt.date.min
     until = where.until.last_day if where.until else dt.date.max
-    return lambda fact: since <= fact.date.first_day and fact.date.last_day <= until
+    return lambda date: since <= date.first_day and date.last_day <= until
 
 
 def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
