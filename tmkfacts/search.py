@@ -442,8 +442,9 @@ def search(
     # Filters need the facts themselves: they are read a page at a time, best first, until
     # there are enough, so that a filtered search of a big base reads few of them.
     hits: list[Hit] = []
-    for start in range(0, len(scored), _PAGE):
-        page = scored[start : start + _PAGE]
+    size = _PAGE if conditions else max(limit or len(scored), 1)  # unfiltered: just those shown
+    for start in range(0, len(scored), size):
+        page = scored[start : start + size]
         facts.update(built.facts(number for number, _, _ in page if number not in facts))
         kept = _meeting(built, {number: facts[number] for number, _, _ in page}, conditions)
         hits += (Hit(facts[n], score, labels, words) for n, score, words in page if n in kept)
