@@ -130,8 +130,9 @@ def test_search_results_do_not_depend_on_where_the_index_came_from():
     assert json.dumps(cached)
 
 
+@pytest.mark.parametrize("kind", ["base", "index"])
 def test_a_file_changed_between_looking_and_reading_is_filed_under_what_was_read(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, kind
 ):
     facts = tmp_path / "facts.toml"
     facts.write_text(MINI.read_text())
@@ -143,9 +144,12 @@ def test_a_file_changed_between_looking_and_reading_is_filed_under_what_was_read
         return found
 
     monkeypatch.setattr(cache, "_fingerprints", look_then_edit)
-    base = load([facts])
-    assert base.fact("founded").title == "Acme is set up"
+    if kind == "base":
+        title = load([facts]).fact("founded").title
+    else:
+        title = search.search(cache.index([facts]), "founded").hits[0].fact.title
+    assert title == "Acme is set up"
     monkeypatch.setattr(cache, "_fingerprints", look)
-    assert base.digest == cache._key(look([facts]) or [])  # the new content's key
-    (entry,) = entries("base")
-    assert entry.name == f"base-{base.digest}.pickle"
+    suffix = ".pickle" if kind == "base" else ".sqlite"
+    (entry,) = entries(kind, suffix)
+    assert entry.name == f"{kind}-{cache._key(look([facts]) or [])}{suffix}"  # the new content's

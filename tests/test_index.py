@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tmkfacts import FactsError, cache, index, search, store
-from tmkfacts.fingerprint import PIECE, Fingerprint, Hasher, of_bytes, of_file
+from tmkfacts.fingerprint import PIECE, Hasher, of_bytes, of_file
 
 from .conftest import MINI
 
@@ -175,26 +175,6 @@ def test_a_changed_file_is_never_answered_from_an_old_index(tmp_path):
     found = search.search(cache.index([facts]), "set up").hits
     assert [hit.fact.title for hit in found] == ["Acme is set up"]
     assert len(kept_entries()) == 2
-
-
-def test_a_file_changed_between_looking_and_building_is_filed_under_what_was_read(
-    tmp_path, monkeypatch
-):
-    facts = tmp_path / "facts.toml"
-    facts.write_text(MINI.read_text())
-    look = cache._fingerprints
-
-    def look_then_edit(files: list[Path]) -> list[Fingerprint] | None:
-        found = look(files)
-        facts.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))
-        return found
-
-    monkeypatch.setattr(cache, "_fingerprints", look_then_edit)
-    found = search.search(cache.index([facts]), "founded").hits
-    assert [hit.fact.title for hit in found] == ["Acme is set up"]
-    monkeypatch.setattr(cache, "_fingerprints", look)
-    (entry,) = kept_entries()
-    assert entry.name == f"index-{cache._key(look([facts]) or [])}.sqlite"  # the new content's
 
 
 def test_a_damaged_index_is_built_again(tmp_path):
