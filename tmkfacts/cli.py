@@ -108,7 +108,7 @@ class _Commands(TyperGroup):
         and building them is a sixth of the start-up time.
         """
         if cmd_name not in self.commands:
-            _name_model_types()
+            _name_option_types()
             for info in _registry.registered_commands:
                 if _command_name(info) == cmd_name:
                     self.commands[cmd_name] = typer.main.get_command_from_info(
@@ -118,21 +118,16 @@ class _Commands(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:  # click's signature
         """List the commands in --help by the first line of their docstrings, building none."""
-        named = [(_command_name(info), info) for info in _registry.registered_commands]
-        limit = formatter.width - 6 - max(len(name) for name, _ in named)
+        shown = [info for info in _registry.registered_commands if not info.hidden]
+        limit = formatter.width - 6 - max(len(_command_name(info)) for info in shown)
+
+        def line(info: typer.models.CommandInfo) -> tuple[str, str]:
+            name = _command_name(info)
+            plain = TyperCommand(name, help=inspect.getdoc(info.callback))  # no options to build
+            return name, plain.get_short_help_str(limit)
+
         with formatter.section("Commands"):
-            formatter.write_dl(
-                [
-                    (
-                        name,
-                        TyperCommand(name, help=inspect.getdoc(info.callback)).get_short_help_str(
-                            limit
-                        ),
-                    )
-                    for name, info in named
-                    if not info.hidden
-                ]
-            )
+            formatter.write_dl([line(info) for info in shown])
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """Name an unknown command, and the one that was probably meant."""
@@ -154,8 +149,8 @@ app = typer.Typer(
 _registry = typer.Typer()
 
 
-def _name_model_types() -> None:
-    """Give Typer the model's types that the commands' options are annotated with.
+def _name_option_types() -> None:
+    """Give Typer the types that the commands' options are annotated with, from the core.
 
     Typer reads a command's annotations when it builds the command; they are imported only
     then, so that --help and completion do without them.

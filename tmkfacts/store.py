@@ -201,7 +201,7 @@ class _Pieces:
     def __init__(self, name: str, handle: BinaryIO, paths: Sequence[Path], whole: bool) -> None:
         self.name, self.handle, self.paths, self.whole = name, handle, paths, whole
         self.hash = Hasher()
-        self.buffer = b""
+        self.buffer = bytearray()  # what is read and not yet handed on; grows in place
         self.line = 1  # the line that the buffer starts on
         self.ended = False
 
@@ -220,7 +220,7 @@ class _Pieces:
         self.buffer += block
         return True
 
-    def _text(self, data: bytes, first: bool = False) -> str:
+    def _text(self, data: bytes | bytearray, first: bool = False) -> str:
         try:
             return data.decode("utf-8-sig" if first else "utf-8")
         except UnicodeDecodeError:
@@ -244,7 +244,7 @@ class _Pieces:
             while self._more():
                 pass
             self.whole = True
-            text, self.buffer = self._text(self.buffer, first=True), b""
+            text, self.buffer = self._text(self.buffer, first=True), bytearray()
             return text
         head, self.buffer = self.buffer[: found.start()], self.buffer[found.start() :]
         self.line += head.count(b"\n")
