@@ -114,12 +114,14 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     from tmkfacts import store
 
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
-    fingerprints = _fingerprints(files) if cache_dir() is not None else None
-    if fingerprints is None:  # no cache; or a file cannot be read, and the store says why
-        return store.load(files)
-    found = get("base", _key(fingerprints))
-    if isinstance(found, FactBase):
-        return found
+    kept = cache_dir() is not None
+    if kept:
+        fingerprints = _fingerprints(files)
+        if fingerprints is None:  # the store says which file cannot be read, and why
+            return store.load(files)
+        found = get("base", _key(fingerprints))
+        if isinstance(found, FactBase):
+            return found
     facts: list[Fact] = []
 
     def begin(_: FactBase) -> Callable[[Fact], None]:
@@ -129,9 +131,10 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     # Streamed, so the files' documents are never held whole beside the base; filed under
     # the fingerprints of the very bytes read.
     loaded, read = store.stream(files, begin)
-    entry = _key(read)
+    entry = _key(read) if kept else None
     base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
-    put("base", entry, base)
+    if entry is not None:
+        put("base", entry, base)
     return base
 
 
