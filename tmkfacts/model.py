@@ -7,13 +7,24 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from tmkfacts.dates import PartialDate, Precision
+from tmkfacts.vocabularies import (
+    COUNTRIES,
+    ENTITY_TYPES,
+    KINDS,
+    NOT_ORGANIZATIONS,
+    RELATIONS,
+    SCALES,
+)
 
 if TYPE_CHECKING:
     from tmkfacts.query import Filter, Membership, Partner
     from tmkfacts.search import Results
 
+# The dates and vocabularies live in modules of their own, which the command line reads
+# without defining these classes; they are part of the model all the same.
 __all__ = [
-    "Entity", "Fact", "FactBase", "Figure", "Origin", "PartialDate", "Precision", "Source",
+    "COUNTRIES", "ENTITY_TYPES", "KINDS", "NOT_ORGANIZATIONS", "RELATIONS", "SCALES", "Entity",
+    "Fact", "FactBase", "Figure", "Origin", "PartialDate", "Precision", "Source",
 ]  # fmt: skip
 
 
