@@ -75,11 +75,14 @@ def of_file(path: Path) -> Fingerprint:
     failed: list[OSError] = []
 
     def hash_pieces(first: int) -> None:
+        buffer = memoryview(bytearray(PIECE))  # one per thread, read into again and again
         try:
-            with path.open("rb") as handle:
+            with path.open("rb") as handle:  # buffered: it reads until the piece is full
                 for number in range(first, count, 2):
                     handle.seek(number * PIECE)
-                    data = handle.read(PIECE) if number < count - 1 else handle.read()
+                    data: bytes | memoryview = buffer[: handle.readinto(buffer)]
+                    if number == count - 1 and (more := handle.read()):  # it grew meanwhile
+                        data = bytes(data) + more
                     pieces[number] = blake2b(data, digest_size=_SIZE).digest()
                     lengths[number] = len(data)
         except OSError as error:
