@@ -16,13 +16,13 @@ import sqlite3
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate
 from tmkfacts.query import Filter, explain_miss
-from tmkfacts.words import TOKEN, country_word, fold, stem
+from tmkfacts.words import TOKEN, country_word, fold, stem, stems
 
 if TYPE_CHECKING:
     from tmkfacts.fingerprint import Fingerprint
@@ -149,7 +149,7 @@ class Index:
 
     def date(self, number: int) -> PartialDate:
         """The date of the fact with this number, without reading the fact."""
-        key = self.dates[number]
+        key = self.dates[number]  # see _date_key
         return PartialDate(key // 10_000, key // 100 % 100 or None, key % 100 or None)
 
     def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
@@ -337,8 +337,7 @@ class _Writer:
         if self.held >= _SPILL:
             self._spill()
         self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in CONTENT))
-        date = fact.date
-        self.dates.append(date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0))
+        self.dates.append(_date_key(fact.date))
         self.materials.update(fact.materials)
         self.tags.update(fact.tags)
         self.rows.append((number, _pack(fact)))
@@ -377,13 +376,18 @@ class _Writer:
             "tags": pickle.dumps(frozenset(self.tags)),
             "names": pickle.dumps(
                 tuple(
-                    tuple(dict.fromkeys(tuple(_words(name)) for name in (e.id, *e.names)))
+                    tuple(dict.fromkeys(tuple(stems(name)) for name in (e.id, *e.names)))
                     for e in self.base.entities
                 )
             ),
         }
         self.db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()
+
+
+def _date_key(date: PartialDate) -> int:
+    """A date as one number that sorts as `query.date_key` does: 2025-07 is 20250700."""
+    return date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0)
 
 
 def _pack(fact: Fact) -> bytes:
@@ -423,12 +427,6 @@ def _unpack(data: bytes) -> Fact:
         tags=tags,
         origin=Origin(file, line) if file is not None else None,
     )
-
-
-def _words(text: str) -> Iterator[str]:
-    for raw in TOKEN.findall(text):
-        if word := stem(fold(raw)):
-            yield word
 
 
 def _figure_text(figure: Figure) -> str:
