@@ -245,3 +245,16 @@ def test_different_bytes_hash_differently(tmp_path):
     assert of_bytes("a", b"x" * PIECE + b"y")[2] != one[2]
     assert of_bytes("a", b"x" * PIECE)[2] != one[2]
     assert of_bytes("a", b"")[2] != of_bytes("a", b"\0")[2]
+
+
+def test_indexes_pickled_by_an_earlier_version_are_removed(tmp_path):
+    folder = cache.cache_dir()
+    assert folder is not None
+    folder.mkdir(parents=True)
+    stale = folder / "index-0123456789abcdef.pickle"
+    stale.write_bytes(b"an index of the earlier, pickled kind")
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    assert not stale.exists()
+    assert len(kept_entries()) == 1

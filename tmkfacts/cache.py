@@ -211,6 +211,7 @@ def _keep_index(build: Callable[[Path | None], tuple[Index, str]]) -> Index:
     try:
         Path(temporary).replace(kept)
         _forget_old(folder, "index", keep=entry, suffix=".sqlite")
+        _forget_old(folder, "index", keep="", most=0)  # indexes of the earlier, pickled kind
     except OSError:  # another tmkfacts is tidying up too; the file just built still answers
         if not kept.exists():
             return indexing.Index.open(Path(temporary))
