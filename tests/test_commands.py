@@ -377,3 +377,38 @@ def _imported_modules(*args: str) -> set[str]:
 def test_json_output_never_imports_rich_and_a_table_does():
     assert not {m for m in _imported_modules("search", "rhenium", "--json") if m.startswith("rich")}
     assert "rich.table" in _imported_modules("partners", "--format", "table")
+
+
+#: Runs the command line and prints the modules it ran: cli.py loads some lazily, and a module
+#: loaded so is not run until it is first used, and then not reported by -X importtime.
+_RAN = """
+import json, sys
+from tmkfacts.cli import main
+try:
+    main()
+finally:
+    ran = [name for name, module in sys.modules.items() if type(module).__name__ != "_LazyModule"]
+    print(json.dumps(ran), file=sys.stderr)
+"""
+
+
+def _ran_modules(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _RAN, *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stderr.splitlines()[-1]))
+
+
+def test_answers_from_the_cache_run_neither_the_parser_nor_other_commands_cores():
+    assert {"tmkfacts.cli", "tmkfacts.search"} <= _ran_modules("search", "rhenium", "--json")
+    again = _ran_modules("search", "rhenium", "--json")  # answered from the cache
+    assert not again & {"tomli", "tmkfacts.store", "pickle", "tmkfacts.query", "rich"}
+    assert "tmkfacts.query" in _ran_modules("partners", "--format", "table")
+    drawn = _ran_modules("partners", "--format", "table")
+    assert not drawn & {"tomli", "tmkfacts.store", "tmkfacts.search", "tmkfacts.index"}
+    assert "rich.table" in drawn

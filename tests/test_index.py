@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,15 @@ def test_facts_come_back_from_the_index_whole():
     assert [facts[number] for number in range(built.count)] == list(base.facts)
     assert [facts[n].origin for n in range(built.count)] == [f.origin for f in base.facts]
     assert [facts[n].figures for n in range(built.count)] == [f.figures for f in base.facts]
+
+
+def test_sources_and_entities_come_back_from_the_index_whole():
+    base = store.load([MINI])
+    for built in (index.of_base(base), index.build([MINI], None)[0], cache.index([MINI])):
+        assert built.base == replace(base, facts=())
+        assert [s.origin for s in built.base.sources] == [s.origin for s in base.sources]
+        assert [e.origin for e in built.base.entities] == [e.origin for e in base.entities]
+        assert built.base.files == base.files
 
 
 def cut_often(monkeypatch: pytest.MonkeyPatch) -> None:

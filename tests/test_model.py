@@ -1,3 +1,4 @@
+import calendar
 import datetime as dt
 import re
 
@@ -13,6 +14,10 @@ from tmkfacts import Entity, PartialDate
         ("2025-02", "month", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
         ("2024-02", "month", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
         ("2025-07-14", "day", dt.date(2025, 7, 14), dt.date(2025, 7, 14)),
+        ("1900-02", "month", dt.date(1900, 2, 1), dt.date(1900, 2, 28)),
+        ("2000-02", "month", dt.date(2000, 2, 1), dt.date(2000, 2, 29)),
+        ("2025-12", "month", dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
+        ("9999-12", "month", dt.date(9999, 12, 1), dt.date(9999, 12, 31)),
     ],
 )
 def test_partial_date_spans_what_it_may_mean(text, precision, first, last):
@@ -38,6 +43,16 @@ def test_partial_date_spans_what_it_may_mean(text, precision, first, last):
 def test_partial_date_rejects_what_is_not_a_date(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         PartialDate.parse(text)
+
+
+@pytest.mark.parametrize("year", [1, 1900, 2000, 2024, 2025, 9999])
+def test_every_month_ends_where_the_calendar_says(year):
+    for month in range(1, 13):
+        last = calendar.monthrange(year, month)[1]
+        assert PartialDate(year, month).last_day == dt.date(year, month, last)
+        assert PartialDate.parse(f"{year:04d}-{month:02d}-{last:02d}").day == last
+        with pytest.raises(ValueError, match="does not exist"):
+            PartialDate.parse(f"{year:04d}-{month:02d}-{last + 1:02d}")
 
 
 def test_leap_day_is_a_date():

@@ -46,7 +46,7 @@ def _lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from tmkfacts import cache, locations, query, render
+    from tmkfacts import cache, filters, locations, query, render
     from tmkfacts import cite as citing
     from tmkfacts import export as exporting
     from tmkfacts import schema as schemas
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from tmkfacts.model import Fact, FactBase
 else:
     cache = _lazy("tmkfacts.cache")
+    filters = _lazy("tmkfacts.filters")
     locations = _lazy("tmkfacts.locations")
     query = _lazy("tmkfacts.query")
     render = _lazy("tmkfacts.render")
@@ -949,8 +950,8 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     tags: list[str] | None,
     since: PartialDate | None,
     until: PartialDate | None,
-) -> query.Filter:
-    return query.Filter(
+) -> filters.Filter:
+    return filters.Filter(
         kinds=tuple(kinds or ()),
         entities=tuple(entities or ()),
         materials=tuple(materials or ()),
@@ -960,8 +961,8 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     )
 
 
-def _miss(base: FactBase, where: query.Filter) -> Callable[[], str]:
-    return lambda: query.explain_miss(base, where) or _no_match(base.files, len(base.facts))
+def _miss(base: FactBase, where: filters.Filter) -> Callable[[], str]:
+    return lambda: filters.explain_miss(base, where) or _no_match(base.files, len(base.facts))
 
 
 def _no_match(files: tuple[str, ...], count: int) -> str:

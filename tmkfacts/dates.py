@@ -6,7 +6,6 @@ without loading it.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -15,6 +14,9 @@ from typing import Literal
 Precision = Literal["year", "month", "day"]
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +41,9 @@ class PartialDate:
         if month is not None and not 1 <= month <= 12:
             raise ValueError(f"'{text}' has no month {month}; months run from 01 to 12")
         if month is not None and day is not None:
-            last = calendar.monthrange(year, month)[1]
+            last = _days_in(year, month)
             if not 1 <= day <= last:
-                name = calendar.month_name[month]
+                name = _MONTHS[month - 1]
                 raise ValueError(f"'{text}' does not exist: {name} {year} has {last} days")
         return cls(year, month, day)
 
@@ -62,9 +64,7 @@ class PartialDate:
         """The latest calendar day the date may stand for."""
         if self.month is None:
             return dt.date(self.year, 12, 31)
-        return dt.date(
-            self.year, self.month, self.day or calendar.monthrange(self.year, self.month)[1]
-        )
+        return dt.date(self.year, self.month, self.day or _days_in(self.year, self.month))
 
     def __reduce__(self) -> tuple[type[PartialDate], tuple[int, int | None, int | None]]:
         """Pickle as the three numbers: quicker to load than a dataclass's state."""
@@ -77,3 +77,10 @@ class PartialDate:
             if self.day is not None:
                 text += f"-{self.day:02d}"
         return text
+
+
+def _days_in(year: int, month: int) -> int:
+    """How many days the month has: the day before the first of the next, without `calendar`."""
+    if month == 12:  # December: there may be no next year (9999)
+        return 31
+    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day

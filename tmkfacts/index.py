@@ -11,7 +11,6 @@ title counts three times one in the text.
 from __future__ import annotations
 
 import marshal
-import pickle
 import sqlite3
 import sys
 from array import array
@@ -20,8 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate
-from tmkfacts.query import Filter, explain_miss
+from tmkfacts.filters import Filter, explain_miss
+from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate, Source
 from tmkfacts.words import TOKEN, country_word, fold, stem, stems
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ CONTENT = ("title", "names", "topics", "text")
 
 #: Changes whenever what the index holds or how it is laid out changes; marshal's format
 #: belongs to the Python version.
-VERSION = f"2 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
+VERSION = f"3 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
 
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -76,13 +75,13 @@ class Index:
         if meta.get("version") != VERSION.encode():
             raise sqlite3.DatabaseError("an index of another version")
         #: The base without its facts: its sources, entities and files.
-        self.base: FactBase = pickle.loads(meta["base"])  # our own file
+        self.base: FactBase = _unpack_base(meta["base"])
         self.lengths = array("d", meta["lengths"])
         self.dates = array("q", meta["dates"])
-        self.materials: frozenset[str] = pickle.loads(meta["materials"])
-        self.tags: frozenset[str] = pickle.loads(meta["tags"])
+        self.materials: frozenset[str] = marshal.loads(meta["materials"])
+        self.tags: frozenset[str] = marshal.loads(meta["tags"])
         #: Each entity's id and names, as phrases of words.
-        self.names: tuple[tuple[tuple[str, ...], ...], ...] = pickle.loads(meta["names"])
+        self.names: tuple[tuple[tuple[str, ...], ...], ...] = marshal.loads(meta["names"])
         self.count = len(self.lengths)
         self.average_length = (sum(self.lengths) / self.count if self.count else 1.0) or 1.0
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
@@ -149,8 +148,7 @@ class Index:
 
     def date(self, number: int) -> PartialDate:
         """The date of the fact with this number, without reading the fact."""
-        key = self.dates[number]  # see _date_key
-        return PartialDate(key // 10_000, key // 100 % 100 or None, key % 100 or None)
+        return _date_of(self.dates[number])
 
     def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
         """The facts with these numbers."""
@@ -369,12 +367,12 @@ class _Writer:
         )
         meta = {
             "version": VERSION.encode(),
-            "base": pickle.dumps(self.base, pickle.HIGHEST_PROTOCOL),
+            "base": _pack_base(self.base),
             "lengths": self.lengths.tobytes(),
             "dates": self.dates.tobytes(),
-            "materials": pickle.dumps(frozenset(self.materials)),
-            "tags": pickle.dumps(frozenset(self.tags)),
-            "names": pickle.dumps(
+            "materials": marshal.dumps(frozenset(self.materials)),
+            "tags": marshal.dumps(frozenset(self.tags)),
+            "names": marshal.dumps(
                 tuple(
                     tuple(dict.fromkeys(tuple(stems(name)) for name in (e.id, *e.names)))
                     for e in self.base.entities
@@ -390,9 +388,63 @@ def _date_key(date: PartialDate) -> int:
     return date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0)
 
 
+def _date_of(key: int) -> PartialDate:
+    """The date that `_date_key` made this number of."""
+    return PartialDate(key // 10_000, key // 100 % 100 or None, key % 100 or None)
+
+
+def _pack_base(base: FactBase) -> bytes:
+    """A base's sources, entities and files as bytes: marshal of their values, as facts are."""
+    sources = tuple(
+        (s.id, s.title, s.publisher, s.url, _date_key(s.published), s.notes, *_place(s.origin))
+        for s in base.sources
+    )
+    entities = tuple(
+        (
+            e.id, e.name, e.type, e.short_name, e.aliases, e.country, e.parent, e.role,
+            e.organization, e.description, e.relations, *_place(e.origin),
+        )
+        for e in base.entities
+    )  # fmt: skip
+    return marshal.dumps((sources, entities, base.files))
+
+
+def _unpack_base(data: bytes) -> FactBase:
+    """The base without facts that `_pack_base` made these bytes of."""
+    sources, entities, files = marshal.loads(data)
+    return FactBase(
+        tuple(
+            Source(key, title, publisher, url, _date_of(published), notes, _origin(file, line))
+            for key, title, publisher, url, published, notes, file, line in sources
+        ),
+        tuple(
+            Entity(
+                key, name, kind, short_name, aliases, country, parent, role, organization,
+                description, relations, _origin(file, line),
+            )
+            for (
+                key, name, kind, short_name, aliases, country, parent, role, organization,
+                description, relations, file, line,
+            ) in entities
+        ),
+        (),
+        files,
+    )  # fmt: skip
+
+
+def _place(origin: Origin | None) -> tuple[str | None, int | None]:
+    """An origin as values: (file, line), or (None, None) when unknown."""
+    return (origin.file, origin.line) if origin else (None, None)
+
+
+def _origin(file: str | None, line: int | None) -> Origin | None:
+    """The origin that `_place` made these values of."""
+    return Origin(file, line) if file is not None else None
+
+
 def _pack(fact: Fact) -> bytes:
     """A fact as bytes: marshal, which is many times quicker than pickle, of its values."""
-    date, origin = fact.date, fact.origin
+    date = fact.date
     figures = tuple(
         (f.metric, f.value, f.unit, f.scale, f.period, f.change_pct, f.qualifier)
         for f in fact.figures
@@ -401,7 +453,7 @@ def _pack(fact: Fact) -> bytes:
         (
             fact.id, date.year, date.month, date.day, fact.kind, fact.title, fact.text,
             fact.entities, fact.sources, fact.date_note, fact.place, fact.materials, figures,
-            fact.tags, origin.file if origin else None, origin.line if origin else None,
+            fact.tags, *_place(fact.origin),
         )
     )  # fmt: skip
 
@@ -425,7 +477,7 @@ def _unpack(data: bytes) -> Fact:
         materials=materials,
         figures=tuple(Figure(*figure) for figure in figures),
         tags=tags,
-        origin=Origin(file, line) if file is not None else None,
+        origin=_origin(file, line),
     )
 
 

@@ -17,7 +17,8 @@ from tmkfacts.vocabularies import (
 )
 
 if TYPE_CHECKING:
-    from tmkfacts.query import Filter, Membership, Partner
+    from tmkfacts.filters import Filter
+    from tmkfacts.query import Membership, Partner
     from tmkfacts.search import Results
 
 # The dates and vocabularies live in modules of their own, which the command line reads

@@ -13,9 +13,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tmkfacts.errors import QueryError, did_you_mean, known_hint
+from tmkfacts.errors import QueryError, known_hint
+from tmkfacts.filters import Filter, entity_ids, explain_miss, select
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
-from tmkfacts.vocabularies import KINDS, RELATIONS
+from tmkfacts.vocabularies import RELATIONS
+
+# The filters are asked of here too, as before they had a module of their own.
+__all__ = [
+    "MEMBERSHIP_BODIES", "SUBJECT", "Filter", "Membership", "Partner", "SourceUse", "Summary",
+    "citations", "closest_fact_ids", "date_key", "earliest", "entity_ids", "explain_miss",
+    "find_fact", "latest", "list_facts", "memberships", "newest_first", "oldest_first",
+    "partners", "select", "source_uses", "summarize",
+]  # fmt: skip
 
 #: The company the fact base is about; partners and memberships are its own.
 SUBJECT = "tmk"
@@ -49,123 +58,12 @@ def oldest_first(facts: Iterable[Fact]) -> list[Fact]:
     return sorted(facts, key=lambda fact: date_key(fact.date))
 
 
-# --- filters ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """Which facts to keep. A fact must meet every condition given.
-
-    `kinds` keeps facts of any of the kinds; `entities`, `materials` and `tags` keep facts that
-    have each of them (an entity by id or by any of its names, case-insensitively, and with it
-    its subsidiaries); `countries` (ISO codes) keeps facts about an entity based in each of
-    them. `since` and `until` keep facts whose date may fall in the range: a fact dated 2025
-    overlaps 2025-07.
-    """
-
-    kinds: tuple[str, ...] = ()
-    entities: tuple[str, ...] = ()
-    materials: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    since: PartialDate | None = None
-    until: PartialDate | None = None
-
-
-def select(base: FactBase, where: Filter) -> list[Fact]:
-    """The facts that meet the filter, in file order; QueryError for an impossible filter."""
-    kinds = {_kind(kind) for kind in where.kinds}
-    entity_sets = [entity_ids(base, name) for name in where.entities]
-    materials = [_slug(material) for material in where.materials]
-    tags = [_slug(tag) for tag in where.tags]
-    country_sets = [
-        {entity.id for entity in base.entities if entity.country == code.upper()}
-        for code in where.countries
-    ]
-    since = where.since.first_day if where.since else None
-    until = where.until.last_day if where.until else None
-    if since and until and since > until:
-        message = f"--since {where.since} is after --until {where.until}; nothing can match"
-        raise QueryError(message)
-    return [
-        fact
-        for fact in base.facts
-        if (not kinds or fact.kind in kinds)
-        and all(ids.intersection(fact.entities) for ids in entity_sets)
-        and all(material in fact.materials for material in materials)
-        and all(tag in fact.tags for tag in tags)
-        and all(ids.intersection(fact.entities) for ids in country_sets)
-        and (since is None or fact.date.last_day >= since)
-        and (until is None or fact.date.first_day <= until)
-    ]
+# --- filtered (the filters themselves are in tmkfacts.filters) -----------------------------
 
 
 def list_facts(base: FactBase, where: Filter | None = None, limit: int | None = None) -> list[Fact]:
     """The facts that meet the filter, newest first, at most `limit` of them."""
     return newest_first(select(base, where or Filter()))[:limit]
-
-
-def entity_ids(base: FactBase, name: str) -> set[str]:
-    """Ids of the entities with this id or name (any alias), and of their subsidiaries.
-
-    Names are compared case-insensitively; Chinalco's ids include its subsidiary Chalieco's.
-    """
-    wanted = _fold(name)
-    found = {
-        entity.id
-        for entity in base.entities
-        if wanted == entity.id or any(wanted == _fold(each) for each in entity.names)
-    }
-    grew = bool(found)
-    while grew:  # add children until a pass finds no more; parent chains are acyclic
-        children = {e.id for e in base.entities if e.parent in found and e.id not in found}
-        found |= children
-        grew = bool(children)
-    return found
-
-
-def explain_miss(
-    base: FactBase,
-    where: Filter,
-    materials: Iterable[str] | None = None,
-    tags: Iterable[str] | None = None,
-) -> str | None:
-    """Why a filter found nothing, when a value it names is unknown: one line with a hint.
-
-    The materials and tags known are those of the base's facts, unless given.
-    """
-    names = {_fold(name) for entity in base.entities for name in (entity.id, *entity.names)}
-    for name in where.entities:
-        if _fold(name) not in names:
-            ids = [entity.id for entity in base.entities]
-            return f"no entity '{name}'{did_you_mean(_slug(name), ids)}"
-    for label, values, known in (
-        ("material", where.materials, _known(materials, (f.materials for f in base.facts))),
-        ("tag", where.tags, _known(tags, (fact.tags for fact in base.facts))),
-    ):
-        for value in values:
-            if _slug(value) not in known:
-                return f"no fact has the {label} '{value}'{did_you_mean(_slug(value), known)}"
-    return None
-
-
-def _known(given: Iterable[str] | None, each: Iterable[Iterable[str]]) -> set[str]:
-    return set(given) if given is not None else {value for values in each for value in values}
-
-
-def _kind(kind: str) -> str:
-    folded = _fold(kind)
-    if folded not in KINDS:
-        raise QueryError(f"unknown kind '{kind}'{known_hint(folded, KINDS)}")
-    return folded
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def _slug(text: str) -> str:
-    return "-".join(text.casefold().replace("_", " ").split())
 
 
 # --- one fact ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.columns import Columns
@@ -21,10 +22,12 @@ from rich.text import Text
 from tmkfacts.errors import printable
 from tmkfacts.formats import flat
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
-from tmkfacts.query import Membership, Partner, SourceUse, Summary
 from tmkfacts.rows import FILE_FIELDS, Row
-from tmkfacts.search import Hit
 from tmkfacts.words import spans, stems
+
+if TYPE_CHECKING:  # only named in annotations: a table of partners need not define searches
+    from tmkfacts.query import Membership, Partner, SourceUse, Summary
+    from tmkfacts.search import Hit
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _MATCH = "bold reverse"

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from tmkfacts.errors import QueryError, known_hint
+from tmkfacts.filters import Filter, select
 from tmkfacts.index import WEIGHTS, Fields, Index
 from tmkfacts.model import Fact, FactBase, PartialDate
-from tmkfacts.query import Filter, select
 from tmkfacts.vocabularies import COUNTRIES
 from tmkfacts.words import country_names, fold, lexicon, stems, tokens
 

@@ -145,10 +145,12 @@ def lexicon() -> Lexicon:
     from tmkfacts import cache as kept
 
     data = (Path(__file__).parent / "lexicon.toml").read_bytes()
-    return kept.remembered("lexicon", kept.key([("lexicon.toml", data)]), _read_lexicon, Lexicon)
+    entry = kept.key([("lexicon.toml", data)])
+    return Lexicon(*kept.remembered("lexicon", entry, _read_lexicon, tuple))
 
 
-def _read_lexicon() -> Lexicon:
+def _read_lexicon() -> tuple[object, ...]:
+    """The lexicon's fields, in order: plain data, which the cache keeps by marshal."""
     import tomli  # only when the cache does not hold the lexicon
 
     text = (Path(__file__).parent / "lexicon.toml").read_text(encoding="utf-8")
@@ -163,12 +165,12 @@ def _read_lexicon() -> Lexicon:
         for country, names in data["countries"].items()
     }
     groups = (*synonyms, *countries.values())
-    return Lexicon(
-        stopwords=frozenset(fold(word) for word in data["stopwords"]),
-        synonyms=synonyms,
-        symbols={symbol: phrase(name) for symbol, name in data["symbols"].items()},
-        countries=countries,
-        words=frozenset(word for group in groups for each in group for word in each),
+    return (
+        frozenset(fold(word) for word in data["stopwords"]),
+        synonyms,
+        {symbol: phrase(name) for symbol, name in data["symbols"].items()},
+        countries,
+        frozenset(word for group in groups for each in group for word in each),
     )
 
 
