@@ -84,6 +84,20 @@ def test_json_keeps_text_exact_and_unescaped():
     assert founded["date"] == "2024-06-03"
 
 
+def test_tables_draw_markup_and_emoji_codes_in_facts_as_written(tmp_path):
+    odd = tmp_path / "odd.toml"
+    text = MINI.read_text(encoding="utf-8").replace(
+        'title = "What the Guild gives Acme"', 'title = "Guild :thumbs_up: [red]gives[/red]"'
+    )
+    odd.write_text(text, encoding="utf-8")
+    for args in (["list"], ["show", "guild-benefits"], ["search", "guild", "gives"]):
+        result = runner.invoke(app, [*args, "--data", str(odd), "--format", "table"])
+        assert result.exit_code == 0, result.stderr
+        assert "Guild :thumbs_up: [red]gives[/red]" in result.stdout, args
+    shown = runner.invoke(app, ["show", "guild-benefits", "--data", str(odd), "--format", "table"])
+    assert "[bold]markets[/bold]" in shown.stdout
+
+
 def test_list_is_newest_first_and_limited():
     assert ids(run("list", "--json")) == [f.id for f in q.list_facts(MINI_BASE)]
     assert ids(run("list", "--json", "--limit", "2")) == ["first-export", "guild-membership"]

@@ -865,6 +865,8 @@ def _print(shown: RenderableType, out: _Out) -> None:
             color = Color.always
     console = Console(
         highlight=False,
+        markup=False,  # every cell is Text already; fact text is never markup, nor :emoji: codes
+        emoji=False,
         no_color=color == Color.never,
         color_system=None if color == Color.never else "auto",
         force_terminal=True if color == Color.always else None,

@@ -23,7 +23,6 @@ from tmkfacts.errors import printable
 from tmkfacts.formats import flat
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.rows import FILE_FIELDS, Row
-from tmkfacts.words import spans, stems
 
 if TYPE_CHECKING:  # only named in annotations: a table of partners need not define searches
     from tmkfacts.query import Membership, Partner, SourceUse, Summary
@@ -392,13 +391,18 @@ def _fact_cell(
 def _highlighted(text: str, words: frozenset[str], style: str = "") -> Text:
     """Text with the words of these stems highlighted."""
     shown = _Text(text, style=style)
-    for start, end in spans(shown.plain, words):  # the plain text, after any escapes
-        shown.stylize(_MATCH, start, end)
+    if words:  # a search's: only a table of hits needs tmkfacts.words
+        from tmkfacts.words import spans
+
+        for start, end in spans(shown.plain, words):  # the plain text, after any escapes
+            shown.stylize(_MATCH, start, end)
     return shown
 
 
 def _sentence_with(text: str, words: frozenset[str], beyond: str) -> Text | None:
     """The first sentence of text holding a matched word that `beyond` lacks; or None."""
+    from tmkfacts.words import stems
+
     missing = (set(words) & set(stems(text))) - set(stems(beyond))
     if not missing:
         return None
