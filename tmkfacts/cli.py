@@ -14,11 +14,10 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 import typer.main
@@ -777,8 +776,7 @@ def check(
 # --- the one place output is written -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _View:
+class _View(NamedTuple):
     """How a command's rows look: the fields of its table, and every field its rows have."""
 
     table: tuple[str, ...]
@@ -799,8 +797,7 @@ _FILE_VIEW = _View(rows.FILE_FIELDS, rows.FILE_FIELDS)
 _PROBLEM_VIEW = _View(rows.PROBLEM_FIELDS, rows.PROBLEM_FIELDS)
 
 
-@dataclass(frozen=True)
-class _Out:
+class _Out(NamedTuple):
     """The output options a command was given."""
 
     fmt: Format | None = None

@@ -18,7 +18,8 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from tmkfacts.errors import QueryError, known_hint
 from tmkfacts.filters import Filter, select
@@ -58,8 +59,7 @@ _INDEXES: dict[int, tuple[FactBase, Index]] = {}
 # --- queries ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """One thing a query asks for: any of its phrases.
 
     `exact` is the phrase as typed, when the others are its synonyms or other names: it counts
@@ -71,13 +71,12 @@ class Term:
     exact: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(NamedTuple):
     """A parsed query: the terms that must match, those that must not, and field filters."""
 
     terms: tuple[Term, ...] = ()
     excluded: tuple[Term, ...] = ()
-    where: Filter = field(default_factory=Filter)
+    where: Filter = Filter()  # immutable: one empty filter serves every query
     not_where: tuple[Filter, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 _APOSTROPHES = "'’‘ʻʼ`´"  # noqa: RUF001  # the apostrophes people and sources type
 TOKEN = re.compile(rf"\d+(?:[.,]\d+)+|[^\W_]+(?:[{_APOSTROPHES}][^\W_]+)*")
@@ -128,8 +128,7 @@ def spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
 # --- the lexicon: synonyms, symbols, countries, stop words ------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Lexicon:
+class Lexicon(NamedTuple):
     """Domain knowledge for search, read from lexicon.toml: every phrase as a tuple of stems."""
 
     stopwords: frozenset[str]
