@@ -1,3 +1,4 @@
+import gc
 import json
 import shutil
 from pathlib import Path
@@ -7,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tmkfacts
-from tmkfacts import FactsError, PartialDate, load, loads
+from tmkfacts import FactsError, PartialDate, cache, load, loads
 from tmkfacts.store import builtin_path
 
 from .conftest import MINI
@@ -250,3 +251,23 @@ def test_shipped_file_is_read_from_the_package_when_installed(tmp_path, monkeypa
     assert builtin_path() == packaged
     packaged.unlink()
     assert builtin_path() == Path(tmp_path / "data" / "facts.toml")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_found_it(enabled, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[fact]]\nid = ")
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert load([MINI]).facts
+        assert cache.load([MINI]).facts
+        assert cache.load([MINI]).facts  # from the cache
+        assert cache.index([MINI]).count
+        with pytest.raises(FactsError):
+            load([bad])
+        with pytest.raises(FactsError):
+            cache.index([bad])
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()

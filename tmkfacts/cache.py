@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tmkfacts import fingerprint
+from tmkfacts.bulk import uncollected
 from tmkfacts.fingerprint import Fingerprint
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import Fact, FactBase
@@ -90,7 +91,8 @@ def get(kind: str, entry: str, *, plain: bool = False) -> object | None:
             return marshal.loads(data)  # type: ignore[no-any-return]  # checked by the caller
         import pickle  # only for a loaded base
 
-        return pickle.loads(data)  # type: ignore[no-any-return]  # our own entries
+        with uncollected():
+            return pickle.loads(data)  # type: ignore[no-any-return]  # our own entries
     except Exception:  # missing, truncated or from another Python: rebuild
         return None
 

@@ -18,6 +18,7 @@ from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
 
 import tomli
 
+from tmkfacts.bulk import uncollected
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
 from tmkfacts.fingerprint import Fingerprint, Hasher
 from tmkfacts.locations import (
@@ -88,19 +89,20 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
     parsed: list[_ParsedFile] = []
     problems: list[Problem] = []
-    for path in files:
-        name = str(path)
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES and path.is_file():
-                problems.append(Problem(name, None, _too_big(size), category="io"))
+    with uncollected():
+        for path in files:
+            name = str(path)
+            try:
+                size = path.stat().st_size
+                if size > MAX_FILE_BYTES and path.is_file():
+                    problems.append(Problem(name, None, _too_big(size), category="io"))
+                    continue
+                data = path.read_bytes()
+            except OSError as error:
+                problems.append(Problem(name, None, _describe_os_error(error), category="io"))
                 continue
-            data = path.read_bytes()
-        except OSError as error:
-            problems.append(Problem(name, None, _describe_os_error(error), category="io"))
-            continue
-        parsed.append(_parse(name, data))
-    return _assemble(parsed, problems)
+            parsed.append(_parse(name, data))
+        return _assemble(parsed, problems)
 
 
 def stream(
@@ -115,11 +117,12 @@ def stream(
     possibly after some facts were taken.
     """
     whole: set[int] = set()  # the files that turned out to need reading whole
-    while True:
-        try:
-            return _stream(paths, begin, whole)
-        except _ReadWhole as again:  # facts already taken are taken again, from the start
-            whole.add(again.file)
+    with uncollected():  # what takes the facts makes many objects too
+        while True:
+            try:
+                return _stream(paths, begin, whole)
+            except _ReadWhole as again:  # facts already taken are taken again, from the start
+                whole.add(again.file)
 
 
 class _ReadWhole(Exception):  # noqa: N818  # not an error: a file must be read another way
