@@ -86,13 +86,14 @@ def get(kind: str, entry: str, *, plain: bool = False) -> object | None:
     if folder is None:
         return None
     try:
-        data = (folder / f"{kind}-{entry}{_suffix(plain)}").read_bytes()
-        if plain:
-            return marshal.loads(data)  # type: ignore[no-any-return]  # checked by the caller
-        import pickle  # only for a loaded base
+        # Read from the file, not its bytes: a big base's pickle need not be held beside it.
+        with (folder / f"{kind}-{entry}{_suffix(plain)}").open("rb") as handle:
+            if plain:
+                return marshal.load(handle)  # type: ignore[no-any-return]  # checked by caller
+            import pickle  # only for a loaded base
 
-        with uncollected():
-            return pickle.loads(data)  # type: ignore[no-any-return]  # our own entries
+            with uncollected():
+                return pickle.load(handle)  # type: ignore[no-any-return]  # our own entries
     except Exception:  # missing, truncated or from another Python: rebuild
         return None
 
