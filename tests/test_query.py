@@ -1,10 +1,13 @@
 """The core's questions, on the small test base: filters, partners, summaries."""
 
+from dataclasses import replace
+
 import pytest
 
 from tmkfacts import FactBase, PartialDate, load
 from tmkfacts import query as q
 from tmkfacts.errors import QueryError
+from tmkfacts.filters import Filter
 
 from .conftest import MINI
 
@@ -40,6 +43,20 @@ def test_newest_first_puts_a_bare_year_after_the_months_of_that_year(mini):
 
 def test_limit_keeps_the_newest(mini):
     assert ids(q.list_facts(mini, limit=2)) == ["first-export", "guild-membership"]
+
+
+def test_a_limit_cuts_the_newest_first_order_ties_and_all(mini):
+    dates = [PartialDate(2025), PartialDate(2025, 3), PartialDate(2024, 6, 3), PartialDate(2025)]
+    facts = tuple(
+        replace(mini.facts[n % len(mini.facts)], id=f"fact-{n}", date=dates[n * 7 % len(dates)])
+        for n in range(40)
+    )
+    many = replace(mini, facts=facts)
+    ordered = q.newest_first(many.facts)
+    for limit in (0, 1, 2, 9, 10, 11, 39, 40, 41, None):
+        assert q.list_facts(many, limit=limit) == ordered[:limit], limit
+    kind = Filter(kinds=("export",))
+    assert q.list_facts(many, kind, limit=3) == q.newest_first(q.select(many, kind))[:3]
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,13 @@ class Filter:
     until: PartialDate | None = None
 
 
+_EVERY = Filter()
+
+
 def select(base: FactBase, where: Filter) -> list[Fact]:
     """The facts that meet the filter, in file order; QueryError for an impossible filter."""
+    if where == _EVERY:
+        return list(base.facts)
     kinds = {_kind(kind) for kind in where.kinds}
     entity_sets = [entity_ids(base, name) for name in where.entities]
     materials = [_slug(material) for material in where.materials]

@@ -8,6 +8,7 @@ that year, and facts of equal date keep the order of the fact files.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -63,7 +64,12 @@ def oldest_first(facts: Iterable[Fact]) -> list[Fact]:
 
 def list_facts(base: FactBase, where: Filter | None = None, limit: int | None = None) -> list[Fact]:
     """The facts that meet the filter, newest first, at most `limit` of them."""
-    return newest_first(select(base, where or Filter()))[:limit]
+    facts = select(base, where or Filter())
+    if limit is None or limit < 0:
+        return newest_first(facts)[:limit]
+    # What sorting all and keeping the first few gives, ties included (heapq says so), without
+    # sorting a big base to show three facts of it.
+    return heapq.nlargest(limit, facts, key=lambda fact: date_key(fact.date))
 
 
 # --- one fact ---------------------------------------------------------------------------------
