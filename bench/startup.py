@@ -6,6 +6,8 @@
 Runs the installed `tmkfacts` script of this interpreter's environment and bench/hello.py
 with the same interpreter, alternately, so both see the same machine state; prints each
 command's median wall time and its ratio to the hello-world's median, with the targets.
+Two floors are timed beside them, for reference: what a search from the index and a command
+drawing a Rich table must import (and draw) before any of tmkfacts's own work.
 The package is byte-compiled first, as `pip install` does; an editable install run with
 PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every run.
 """
@@ -39,6 +41,22 @@ COMMANDS: dict[str, float | None] = {
 }
 #: What bash sets to have a command complete the words typed (see `tmkfacts --show-completion`).
 COMPLETE = "complete: "
+#: Floors, for reference: the least a command must import before tmkfacts does anything.
+FLOOR = "floor: "
+FLOORS = {
+    # a search from the index: Typer, the JSON writer, SQLite and the model's records
+    "floor: search": "import typer.main, json, sqlite3, tmkfacts.model",
+    # a table: Typer, the model's records and Rich drawing 8 rows of 6 columns
+    "floor: table": """
+import typer.main, tmkfacts.model
+from rich.console import Console
+from rich.table import Table
+table = Table("Partner", "Country", "Relations", "First", "Latest", "Facts")
+for _ in range(8):
+    table.add_row("Saskatchewan Research Council", "CA", "negotiation partner", "2025", "2025", "1")
+Console(width=100).print(table)
+""",
+}
 
 
 def tmkfacts_script() -> str:
@@ -54,6 +72,8 @@ def run_of(name: str, script: str, env: dict[str, str]) -> tuple[list[str], dict
     """The command line and environment of one of the runs: a command, a completion, or hello."""
     if name == "hello-world":
         return HELLO, env
+    if name.startswith(FLOOR):
+        return [sys.executable, "-c", FLOORS[name]], env
     if name.startswith(COMPLETE):
         words = name.removeprefix(COMPLETE)
         completing = {"_TMKFACTS_COMPLETE": "complete_bash", "COMP_WORDS": words}
@@ -78,7 +98,8 @@ def main() -> int:
 
     compileall.compile_dir(Path(tmkfacts.__file__).parent, quiet=1)
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    runs: dict[str, list[float]] = {"hello-world": [], **{command: [] for command in COMMANDS}}
+    names = ["hello-world", *COMMANDS, *FLOORS]
+    runs: dict[str, list[float]] = {name: [] for name in names}
     for name in runs:
         once(*run_of(name, script, env))  # warm the file cache and any tmkfacts cache first
     for _ in range(rounds):
