@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tmkfacts import cache, load, search, store
+from tmkfacts import cache, load, search, store, words
 from tmkfacts.fingerprint import Fingerprint
 from tmkfacts.model import FactBase
 
@@ -97,6 +97,18 @@ def test_entries_are_written_whole_and_old_ones_forgotten(tmp_path):
     assert folder is not None
     assert len(entries("base")) == 4
     assert not list(folder.glob("*.tmp"))
+
+
+def test_a_lexicon_pickled_by_an_earlier_version_is_removed(monkeypatch):
+    folder = cache.cache_dir()
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = folder / "lexicon-0123456789abcdef.pickle"
+    stale.write_bytes(b"a lexicon of the earlier, pickled kind")
+    monkeypatch.setattr(words, "lexicon", words.lexicon.__wrapped__)  # not the one kept
+    assert words.lexicon().stopwords
+    assert not stale.exists()
+    assert len(list(folder.glob("lexicon-*.marshal"))) == 1
 
 
 def test_no_cache_when_turned_off(monkeypatch):

@@ -117,6 +117,7 @@ def put(kind: str, entry: str, value: object, *, plain: bool = False) -> None:
             out.write(data)
         Path(temporary).replace(folder / f"{kind}-{entry}{_suffix(plain)}")
         _forget_old(folder, kind, keep=entry, suffix=_suffix(plain))
+        _forget_old(folder, kind, keep="", most=0, suffix=_suffix(not plain))  # an earlier kind
     except OSError:  # a read-only or full disk: work without the cache
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
