@@ -6,10 +6,11 @@
 For each size, bench/gen_facts.py writes a base; then this prints the time tomli alone takes
 to parse it (median of 3), the first `tmkfacts search` after the file changed (median of 3,
 each into an empty cache: it parses, validates, indexes and caches), the median of 5 repeated
-searches (answered from the cache), and the highest peak resident memory of the first
-searches, beside the file's size and the interpreter's baseline. The search is
-`search rhenium --json --limit 10`; a second table times other kinds of search, repeated.
-Every measurement runs in a process of its own.
+searches (answered from the cache), the highest peak resident memory of the first searches,
+beside the file's size and the interpreter's baseline, and the median first search after a
+fact is added at the end of the file (the cache holds the index of the file before). The
+search is `search rhenium --json --limit 10`; a second table times other kinds of search,
+repeated. Every measurement runs in a process of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ HERE = Path(__file__).resolve().parent
 QUERY = ["search", "rhenium", "--json", "--limit", "10"]
 #: How many first searches are timed, each after an empty cache: the median is shown.
 FIRSTS = 3
+#: A fact added at the end of the file, as people add them: the search after it is timed too.
+ADDED = """
+[[fact]]
+id = "added-{number}"
+date = "2026-11"
+kind = "announcement"
+title = "A fact added to the file about rhenium"
+text = "Added at the end of the file, as a curator adds one."
+entities = ["tmk"]
+sources = ["source-0"]
+"""
 #: Other kinds of query, timed repeated too: a phrase, a typo, a field filter, all of a word.
 OTHERS = {
     "phrase": ["search", '"supply chain"', "--json", "--limit", "10"],
@@ -80,7 +92,10 @@ def main() -> int:
     sizes = parser.parse_args().sizes
     baseline = timed([sys.executable, "-c", MEASURED, "--version"], dict(os.environ))[1]
     print(f"interpreter baseline: {baseline / 1024:.0f} MiB peak (tmkfacts --version)")
-    header = ("facts", "file MB", "tomli s", "first s", "x tomli", "repeat s", "peak MiB", "x file")
+    header = (
+        "facts", "file MB", "tomli s", "first s", "x tomli", "repeat s", "peak MiB", "x file",
+        "added s", "x tomli",
+    )  # fmt: skip
     print("  ".join(f"{name:>9}" for name in header))
     rows, others = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -104,17 +119,24 @@ def main() -> int:
             peak = max(peak for _, peak in firsts)
             repeated = statistics.median(timed(argv, env)[0] for _ in range(5))
             megabytes = base.stat().st_size / 1e6
-            rows.append((size, repeated))
-            cells = (
-                f"{size:,}", f"{megabytes:.1f}", f"{tomli_s:.2f}", f"{first:.2f}",
-                f"{first / tomli_s:.2f}", f"{repeated:.3f}", f"{peak / 1024:.0f}",
-                f"{(peak - baseline) / 1024 / megabytes:.1f}",
-            )  # fmt: skip
-            print("  ".join(f"{cell:>9}" for cell in cells), flush=True)
             others.append([size])
             for words in OTHERS.values():
                 again = [sys.executable, "-c", MEASURED, *words, "--data", str(base)]
                 others[-1].append(statistics.median(timed(again, env)[0] for _ in range(3)))
+            grown = []
+            for number in range(FIRSTS):  # a fact added at the end, then the first search
+                with base.open("a", encoding="utf-8") as out:
+                    out.write(ADDED.format(number=number))
+                grown.append(timed(argv, env)[0])
+            after_adding = statistics.median(grown)
+            rows.append((size, repeated))
+            cells = (
+                f"{size:,}", f"{megabytes:.1f}", f"{tomli_s:.2f}", f"{first:.2f}",
+                f"{first / tomli_s:.2f}", f"{repeated:.3f}", f"{peak / 1024:.0f}",
+                f"{(peak - baseline) / 1024 / megabytes:.1f}", f"{after_adding:.3f}",
+                f"{after_adding / tomli_s:.2f}",
+            )  # fmt: skip
+            print("  ".join(f"{cell:>9}" for cell in cells), flush=True)
     if len(rows) > 1:
         print(f"repeated search, largest / smallest: {rows[-1][1] / rows[0][1]:.2f}")
     print("\nrepeated searches of other kinds, seconds (median of 3):")

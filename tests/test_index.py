@@ -268,3 +268,193 @@ def test_indexes_pickled_by_an_earlier_version_are_removed(tmp_path):
     cache.index([facts])
     assert not stale.exists()
     assert len(kept_entries()) == 1
+
+
+# --- facts appended to the last file extend the kept index ------------------------------------
+
+PLANT = """
+# added later
+[[fact]]
+id = "zinc-plant"
+date = "2026-02"
+kind = "announcement"
+title = "Acme plans a zinc plant"
+text = \"\"\"Acme said it would build
+a zinc plant.\"\"\"
+entities = ["tmk", "buyer"]
+sources = ["blog-2025"]
+materials = ["zinc"]
+tags = ["processing"]
+
+[[fact.figures]]
+metric = "investment"
+value = 12.5
+unit = "USD"
+scale = "million"
+"""
+BUYER = """
+[[fact]]
+id = "zinc-buyer"
+date = "2026"
+kind = "export"
+title = "Buyer OU takes zinc"
+text = "Buyer OU agreed to take zinc from Acme."
+entities = ["buyer"]
+sources = ["wire-2025-07-14"]
+"""
+GROWN_QUERIES = [*QUERIES, "zinc", '"zinc plant"', "kind:export zinc", "country:EE", "zink"]
+
+
+class Spy:
+    """Counts the calls of a function while passing them on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+        self.calls = 0
+        self.function = getattr(module, name)
+        monkeypatch.setattr(module, name, self)
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        return self.function(*args, **kwargs)
+
+
+def fresh(files: list[Path]) -> index.Index:
+    """The index of the files as they are, built from them in memory."""
+    return index.build(files, None, made_by=cache._key([]))[0]
+
+
+def same_index(grown: index.Index, built: index.Index) -> None:
+    """The two answer alike: every query, every fact whole, and what the index says of itself."""
+    for query in GROWN_QUERIES:
+        assert answers(search.search(grown, query)) == answers(search.search(built, query)), query
+    facts, expected = grown.facts(range(grown.count)), built.facts(range(built.count))
+    assert [(facts[n], facts[n].origin) for n in range(grown.count)] == [
+        (expected[n], expected[n].origin) for n in range(built.count)
+    ]
+    for name in ("count", "lengths", "dates", "materials", "tags", "names", "base"):
+        assert getattr(grown, name) == getattr(built, name), name
+    assert (grown.ids(), grown.built_from()) == (built.ids(), built.built_from())
+    assert grown.spellings(1, 99) == built.spellings(1, 99)
+
+
+def append(path: Path, text: str, newline: str = "\n") -> None:
+    with path.open("ab") as out:
+        out.write(text.replace("\n", newline).encode())
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("second", [False, True], ids=["one-file", "second-file"])
+def test_facts_appended_to_the_last_file_extend_the_kept_index(
+    monkeypatch, tmp_path, newline, second
+):
+    monkeypatch.setattr(index, "_SPILL", 3)  # postings in many rows, as in a big base
+    monkeypatch.setattr(store._Pieces, "RUN", 1)  # and the new facts read in runs too
+    facts = tmp_path / "facts.toml"
+    facts.write_bytes((BUYER if second else MINI.read_text()).replace("\n", newline).encode())
+    files = [MINI, facts] if second else [facts]
+    count = len(store.load(files).facts)
+    cache.index(files)
+    extended = Spy(monkeypatch, index, "extend")
+    more = [BUYER.replace("zinc-buyer", f"zinc-{n}") for n in range(2)]
+    for number, text in enumerate([PLANT, "".join(more)]):
+        append(facts, text, newline)
+        grown = cache.index(files)
+        assert extended.calls == number + 1
+        same_index(grown, fresh(files))
+    assert grown.count == len(store.load(files).facts) == count + 3
+    assert cache.index(files).count == grown.count  # now kept as it is
+    assert extended.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("appended", "extends"),
+    [
+        ('tags = ["late"]\n' + BUYER, False),  # a key of the last fact, before any new one
+        (
+            BUYER + '\n[[source]]\nid = "s"\ntitle = "t"\npublisher = "p"\n'
+            'url = "https://x.org"\npublished = "2025"\n',
+            False,
+        ),  # another kind of table
+        (BUYER.replace("title =", 'date_note = """\n[[fact]]\n"""\ntitle ='), False),
+        (BUYER.replace("[[fact]]", "[[fact]]  # the last one"), False),
+        ("\ufeff" + BUYER, False),  # a byte-order mark, in the middle of the file
+        (BUYER.replace("zinc-buyer", "founded"), False),  # an id taken
+        (BUYER.replace('["buyer"]', '["seller"]'), False),  # an unknown entity
+        (BUYER.replace('"2026"', '"2026-13"'), False),  # a bad date
+        (BUYER.replace("[[fact]]", "[[fact]]  "), True),  # spaces after a header
+        (BUYER.replace('takes zinc"', 'takes zinc"  # [[fact]]'), True),  # in a comment
+    ],
+    ids=[
+        "key-of-the-last-fact", "another-table", "header-in-a-string", "comment-after-header",
+        "byte-order-mark", "id-taken", "unknown-entity", "bad-date", "spaces-after-header",
+        "header-in-a-comment",
+    ],
+)  # fmt: skip
+def test_other_additions_are_read_as_a_whole_file_is(monkeypatch, tmp_path, appended, extends):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    extended = Spy(monkeypatch, index, "extend")
+    append(facts, appended)
+    try:
+        expected: index.Index | list[str] = fresh([facts])
+    except FactsError as error:
+        expected = [str(problem) for problem in error.problems]
+    try:
+        grown: index.Index | list[str] = cache.index([facts])
+    except FactsError as error:
+        grown = [str(problem) for problem in error.problems]
+    if isinstance(expected, index.Index) and isinstance(grown, index.Index):
+        same_index(grown, expected)
+    else:
+        assert grown == expected
+    assert extended.calls == extends
+
+
+def test_an_index_is_extended_only_for_the_same_files_grown_at_the_end(monkeypatch, tmp_path):
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    shutil.copy(MINI, first)
+    second.write_text(BUYER)
+    cache.index([first, second])
+    extended = Spy(monkeypatch, index, "extend")
+    append(first, PLANT)  # the first file grew: the second's facts come after its own
+    same_index(cache.index([first, second]), fresh([first, second]))
+    second.write_text(BUYER.replace("zinc-buyer", "zinc-sellr"))  # changed: same size, not grown
+    append(second, PLANT.replace("zinc-plant", "zinc-mine"))
+    same_index(cache.index([first, second]), fresh([first, second]))
+    unended = tmp_path / "unended.toml"
+    unended.write_text(MINI.read_text().rstrip("\n"))  # no line break at its end
+    cache.index([unended])
+    append(unended, BUYER)
+    same_index(cache.index([unended]), fresh([unended]))
+    assert extended.calls == 0
+
+
+def test_an_index_by_another_version_is_not_extended(monkeypatch, tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    extended = Spy(monkeypatch, index, "extend")
+    monkeypatch.setattr(cache, "_CODE", (*cache._CODE, "py.typed"))  # as if tmkfacts changed
+    append(facts, BUYER)
+    same_index(cache.index([facts]), fresh([facts]))
+    assert extended.calls == 0
+
+
+def test_a_file_read_whole_is_read_whole_again_when_it_grows(monkeypatch, tmp_path):
+    inline = tmp_path / "inline.toml"  # its facts in an inline array, which tables cannot extend
+    fact = 'id = "solo", date = "2025", kind = "profile", title = "T", text = "Words."'
+    inline.write_text(
+        f'fact = [{{ {fact}, entities = ["tmk"], sources = ["blog-2025"] }}]\n'
+        + MINI.read_text().split("[[fact]]")[0]
+    )
+    cache.index([inline])
+    extended = Spy(monkeypatch, index, "extend")
+    append(inline, BUYER)
+    with pytest.raises(FactsError) as raised:
+        store.load([inline])
+    with pytest.raises(FactsError) as again:
+        cache.index([inline])
+    assert again.value.problems == raised.value.problems
+    assert extended.calls == 0

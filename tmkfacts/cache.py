@@ -151,7 +151,7 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
 
     # Streamed, so the files' documents are never held whole beside the base; filed under
     # the fingerprints of the very bytes read.
-    loaded, read = store.stream(files, begin)
+    loaded, read, _ = store.stream(files, begin)
     entry = _key(read) if kept else None
     base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
     if entry is not None:
@@ -178,12 +178,95 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
             return indexing.of_base(store.load(files))
         if (found := _kept_index(_key(fingerprints))) is not None:
             return found
+        if (grown := _grown(files, fingerprints)) is not None:
+            return grown
 
     def build(path: Path | None) -> tuple[Index, str]:
-        built, fingerprints = indexing.build(files, path)
+        built, fingerprints = indexing.build(files, path, made_by=_key([]))
         return built, _key(fingerprints)
 
     return _keep_index(build)
+
+
+def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
+    """The index of files whose last one only grew by [[fact]] tables since one was kept.
+
+    Then the kept index is copied and the new facts added to it, which costs what they cost,
+    not the whole base. The bytes the file had are checked by their hash, and the new ones read
+    as reading the whole file would read them (`store.more_facts`); in any other case, None.
+    """
+    from tmkfacts import index as indexing
+    from tmkfacts import store
+
+    folder, last = cache_dir(), files[-1]
+    try:
+        data = last.read_bytes()
+    except OSError:
+        return None
+    if folder is None or fingerprint.of_bytes(str(last), data) != fingerprints[-1]:
+        return None  # changed since it was fingerprinted: built afresh, as read
+    found = _kept_before(folder, fingerprints, data)
+    if found is None:
+        return None
+    kept, before = found
+    made_by, built_from = before.built_from()
+    size = built_from[-1][0][1]  # of the file, as it was
+    first_line = data.count(b"\n", 0, size) + 1
+    facts = store.more_facts(str(last), data[size:], first_line, before.base, before.ids())
+    before.close()
+    if facts is None:
+        return None  # built afresh, which reports any problem as `check` does
+    now = [*built_from[:-1], (fingerprints[-1], True)]
+    return _keep_index(
+        lambda path: (indexing.extend(kept, path, facts, now, made_by), _key(fingerprints))
+    )
+
+
+def _kept_before(
+    folder: Path, fingerprints: list[Fingerprint], data: bytes
+) -> tuple[Path, Index] | None:
+    """A kept index of these files, when the last held only the first lines of `data`.
+
+    The index must be by this version of tmkfacts, and have read that file in runs.
+    """
+    from tmkfacts import index as indexing
+
+    this_code = _key([])
+    for kept in sorted(folder.glob("index-*.sqlite"), key=_age):
+        try:
+            before = indexing.Index.open(kept)
+            made_by, built_from = before.built_from()
+        except Exception:  # damaged or of another version: not this one
+            continue
+        if (
+            made_by == this_code
+            and len(built_from) == len(fingerprints)
+            and [each for each, _ in built_from[:-1]] == fingerprints[:-1]
+            and _grew_from(built_from[-1], fingerprints[-1][0], data)
+        ):
+            return kept, before
+        before.close()
+    return None
+
+
+def _grew_from(was: tuple[Fingerprint, bool], name: str, data: bytes) -> bool:
+    """Whether a file read in runs as `was` grew into `data`, by lines added at its end."""
+    (old_name, size, _), in_runs = was
+    return (
+        in_runs
+        and old_name == name
+        and 0 < size < len(data)
+        and data[size - 1 : size] == b"\n"
+        and fingerprint.of_bytes(name, data[:size]) == was[0]
+    )
+
+
+def _age(path: Path) -> float:
+    """How long ago a file was last written, in seconds: the newest entries come first."""
+    try:
+        return -path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def index_of(base: FactBase) -> Index:

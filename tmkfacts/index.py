@@ -16,6 +16,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -43,7 +44,7 @@ CONTENT = ("title", "names", "topics", "text")
 
 #: Changes whenever what the index holds or how it is laid out changes; marshal's format
 #: belongs to the Python version.
-VERSION = f"3 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
+VERSION = f"4 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
 
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -55,7 +56,7 @@ CREATE TABLE postings(word TEXT NOT NULL, facts BLOB NOT NULL, weights BLOB NOT 
 CREATE TABLE spellings(length INTEGER, spelling TEXT, word TEXT, PRIMARY KEY(length, spelling))
     WITHOUT ROWID;
 """
-_INDEXES = "CREATE INDEX postings_by_word ON postings(word);"
+_INDEXES = "CREATE INDEX IF NOT EXISTS postings_by_word ON postings(word);"
 _DROP = "DROP TABLE meta; DROP TABLE facts; DROP TABLE postings; DROP TABLE spellings;"
 _BATCH = 500  # facts written, or fetched, per statement
 #: Postings kept in memory before they are written: a word's postings are then in several
@@ -64,6 +65,10 @@ _SPILL = 1_000_000
 
 
 Fields = dict[str, list[str]]
+#: The files an index was built from: each one's fingerprint, and whether it was read in runs.
+BuiltFrom = Sequence[tuple["Fingerprint", bool]]
+#: The meta rows a search reads; the others (ids, files) only extending an index does.
+_SEARCHED = "('version', 'base', 'lengths', 'dates', 'materials', 'tags', 'names')"
 
 
 class Index:
@@ -71,7 +76,7 @@ class Index:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        meta = dict(db.execute("SELECT key, value FROM meta"))
+        meta = dict(db.execute(f"SELECT key, value FROM meta WHERE key IN {_SEARCHED}"))
         if meta.get("version") != VERSION.encode():
             raise sqlite3.DatabaseError("an index of another version")
         #: The base without its facts: its sources, entities and files.
@@ -98,6 +103,24 @@ class Index:
     def close(self) -> None:
         """Close the index's file."""
         self._db.close()
+
+    def built_from(self) -> tuple[str, BuiltFrom]:
+        """Who built the index (`made_by` as given to `build`), and from which files.
+
+        Each file's fingerprint as read, and whether it was read in runs (see store.Streamed);
+        no files for the index of a loaded base.
+        """
+        made_by, files = self._meta("made_by"), self._meta("files")
+        built_from = marshal.loads(files) if files else ()
+        return (made_by or b"").decode(), [((n, size, d), runs) for n, size, d, runs in built_from]
+
+    def ids(self) -> list[str]:
+        """The ids of the facts, in order."""
+        return list(marshal.loads(self._meta("ids") or marshal.dumps(())))
+
+    def _meta(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def postings(self, word: str) -> tuple[array[int], array[float]]:
         """The facts that hold the word, by number in file order, and its weight in each."""
@@ -206,12 +229,15 @@ def _discard(db: sqlite3.Connection, path: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[Fingerprint]]:
+def build(
+    files: Sequence[Path], path: Path | None, made_by: str = ""
+) -> tuple[Index, list[Fingerprint]]:
     """Validate fact files and index them into a new SQLite file at path, or in memory.
 
     The facts stream from the files into the index, so that no more than a run of them is held
     at a time. Returns the index and the fingerprint of each file as it was read. Raises
-    FactsError as `store.load` does, and then leaves nothing at path.
+    FactsError as `store.load` does, and then leaves nothing at path. `made_by` names the code
+    that built it (see `Index.built_from`).
     """
     from tmkfacts import store  # only to build: a search reads a built index
 
@@ -225,12 +251,35 @@ def build(files: Sequence[Path], path: Path | None) -> tuple[Index, list[Fingerp
             writers[:] = [_Writer(db, base)]
             return writers[0].add
 
-        _, fingerprints = store.stream(files, begin)
-        writers[0].finish()
+        streamed = store.stream(files, begin)
+        writers[0].finish(list(zip(streamed.fingerprints, streamed.in_runs, strict=True)), made_by)
     except BaseException:
         _discard(db, path)
         raise
-    return Index(db), fingerprints
+    return Index(db), streamed.fingerprints
+
+
+def extend(
+    kept: Path, path: Path | None, facts: Iterable[Fact], built_from: BuiltFrom, made_by: str
+) -> Index:
+    """The index in the file `kept` with these facts added after its own, in a new file at path.
+
+    For facts appended to the last fact file (see `store.more_facts`): the index answers as one
+    built from the grown files would, and costs what the new facts cost, not the whole base.
+    """
+    db = _create(path)
+    try:
+        with closing(sqlite3.connect(kept.resolve().as_uri() + "?mode=ro", uri=True)) as old:
+            old.backup(db)
+        before = Index(db)
+        writer = _Writer(db, before.base, extending=before)
+        for fact in facts:
+            writer.add(fact)
+        writer.finish(built_from, made_by)
+    except BaseException:
+        _discard(db, path)
+        raise
+    return Index(db)
 
 
 class _Reader:
@@ -300,20 +349,24 @@ class _Reader:
 
 
 class _Writer:
-    """Adds facts to a new index, keeping their postings until `finish` writes them."""
+    """Adds facts to a new index, or after those of one, keeping postings until `finish`."""
 
-    def __init__(self, db: sqlite3.Connection, base: FactBase) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, base: FactBase, extending: Index | None = None
+    ) -> None:
         self.db = db
         self.base = FactBase(base.sources, base.entities, (), base.files, base.digest)
         self.reader = _Reader(base)
         self.postings: dict[str, tuple[array[int], array[float]]] = {}
         self.held = 0  # postings in memory
-        self.lengths = array("d")
-        self.dates = array("q")
-        self.materials: set[str] = set()
-        self.tags: set[str] = set()
+        self.lengths = array("d", extending.lengths if extending else ())
+        self.dates = array("q", extending.dates if extending else ())
+        self.materials = set(extending.materials if extending else ())
+        self.tags = set(extending.tags if extending else ())
+        self.ids = extending.ids() if extending else []
         self.rows: list[tuple[int, bytes]] = []
-        db.executescript(_SCHEMA)
+        if extending is None:
+            db.executescript(_SCHEMA)
 
     def add(self, fact: Fact) -> None:
         number = len(self.lengths)
@@ -338,6 +391,7 @@ class _Writer:
         self.dates.append(_date_key(fact.date))
         self.materials.update(fact.materials)
         self.tags.update(fact.tags)
+        self.ids.append(fact.id)
         self.rows.append((number, _pack(fact)))
         if len(self.rows) >= _BATCH:
             self._flush()
@@ -357,12 +411,12 @@ class _Writer:
         self.postings.clear()
         self.held = 0
 
-    def finish(self) -> None:
+    def finish(self, built_from: BuiltFrom = (), made_by: str = "") -> None:
         self._flush()
         self._spill()
         self.db.executescript(_INDEXES)
-        self.db.executemany(
-            "INSERT INTO spellings VALUES (?, ?, ?)",
+        self.db.executemany(  # a spelling already held stands for the same word
+            "INSERT OR IGNORE INTO spellings VALUES (?, ?, ?)",
             ((len(spelling), spelling, word) for spelling, word in self.reader.spellings.items()),
         )
         meta = {
@@ -378,8 +432,11 @@ class _Writer:
                     for e in self.base.entities
                 )
             ),
+            "ids": marshal.dumps(tuple(self.ids)),
+            "files": marshal.dumps([(*each, in_runs) for each, in_runs in built_from]),
+            "made_by": made_by.encode(),
         }
-        self.db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()
 
 

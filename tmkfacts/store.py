@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
 
@@ -69,10 +70,12 @@ _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 __all__ = [
     "BUILTIN",
     "MAX_FILE_BYTES",
+    "Streamed",
     "builtin_path",
     "default_paths",
     "load",
     "loads",
+    "more_facts",
     "resolve",
     "stream",
     "user_data_dir",
@@ -105,16 +108,26 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
         return _assemble(parsed, problems)
 
 
-def stream(
-    paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]]
-) -> tuple[FactBase, list[Fingerprint]]:
+class Streamed(NamedTuple):
+    """What `stream` read: the base without its facts, and each file's fingerprint as read.
+
+    `in_runs` says of each file whether it was read in runs of [[fact]] tables, which it can be
+    when nothing but such tables follows its first fact: then facts appended to it can be read
+    apart from it (see `more_facts`).
+    """
+
+    base: FactBase
+    fingerprints: list[Fingerprint]
+    in_runs: list[bool]
+
+
+def stream(paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]]) -> Streamed:
     """Validate fact files as `load` does, handing each fact over instead of keeping it.
 
     `begin` is given the base without its facts (its sources, entities and files) and returns
     what takes each fact, in order. A file is read a block, and parsed a run of [[fact]]
-    tables, at a time, so that neither its bytes nor its document are ever held whole. Returns
-    that base and the fingerprint of each file as read. Raises FactsError as `load` would,
-    possibly after some facts were taken.
+    tables, at a time, so that neither its bytes nor its document are ever held whole. Raises
+    FactsError as `load` would, possibly after some facts were taken.
     """
     whole: set[int] = set()  # the files that turned out to need reading whole
     with uncollected():  # what takes the facts makes many objects too
@@ -132,7 +145,7 @@ class _ReadWhole(Exception):  # noqa: N818  # not an error: a file must be read 
 
 def _stream(
     paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]], whole: set[int]
-) -> tuple[FactBase, list[Fingerprint]]:
+) -> Streamed:
     with ExitStack() as stack:
         files = []
         for number, path in enumerate(paths):
@@ -162,17 +175,63 @@ def _stream(
                 part = _parse_text(file.name, text, first_line)
                 if part.problems:  # perhaps a cut inside a multi-line string
                     raise _ReadWhole(number)
-                ids = [fact_id for fact_id, _ in part.ids.get("fact", ())]
-                if (
-                    not seen.isdisjoint(ids)
-                    or len(set(ids)) < len(ids)
-                    or any(not known[ref.table].issuperset(ref.targets) for ref in part.refs)
-                ):
+                if not _fits(part, seen, known):
                     _raise_precisely(paths)
-                seen.update(ids)
                 for fact in part.facts:
                     take(fact)
-        return base, [file.fingerprint() for file in files]
+        fingerprints = [file.fingerprint() for file in files]
+        return Streamed(base, fingerprints, [not file.whole for file in files])
+
+
+def _fits(part: _ParsedFile, seen: set[str], known: dict[str, set[str]]) -> bool:
+    """Whether a run's facts have new ids and name known records; if so, their ids are seen."""
+    ids = [fact_id for fact_id, _ in part.ids.get("fact", ())]
+    if (
+        not seen.isdisjoint(ids)
+        or len(set(ids)) < len(ids)
+        or any(not known[ref.table].issuperset(ref.targets) for ref in part.refs)
+    ):
+        return False
+    seen.update(ids)
+    return True
+
+
+def more_facts(
+    name: str, appended: bytes, first_line: int, base: FactBase, ids: Iterable[str]
+) -> list[Fact] | None:
+    """The facts of bytes appended to a file that `stream` read in runs, read as it would.
+
+    `first_line` is the line the bytes start on; the file before them must end with a line
+    break, and `base` and `ids` are its records (the base's facts are not looked at: `ids` are
+    theirs). The bytes must hold blank or comment lines, then [[fact]] tables alone: then to
+    TOML they mean what they mean in the whole file. None when they do not, or hold any problem
+    at all; reading the whole file then says what it is.
+    """
+    if _OTHER_HEADER.search(appended) or appended.startswith(b"\xef\xbb\xbf"):
+        return None
+    starts = [found.start() for found in _FACT_LINE.finditer(appended)]
+    if not starts:
+        return None
+    try:
+        head = appended[: starts[0]].decode("utf-8")
+        if tomli.loads(head):  # keys that belong to the file's last fact
+            return None
+        cuts = [*starts[:: _Pieces.RUN], len(appended)]  # runs of [[fact]] tables, as read
+        texts = [appended[start:end].decode("utf-8") for start, end in pairwise(cuts)]
+    except (UnicodeDecodeError, tomli.TOMLDecodeError):
+        return None
+    known = {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
+    seen = set(ids)
+    facts: list[Fact] = []
+    line = first_line + head.count("\n")
+    with uncollected():
+        for text in texts:
+            part = _parse_text(name, text, line)
+            if part.problems or not _fits(part, seen, known):
+                return None
+            facts += part.facts
+            line += text.count("\n")
+    return facts
 
 
 def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
