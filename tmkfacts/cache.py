@@ -257,7 +257,7 @@ def _grew_from(was: tuple[Fingerprint, bool], name: str, data: bytes) -> bool:
         and old_name == name
         and 0 < size < len(data)
         and data[size - 1 : size] == b"\n"
-        and fingerprint.of_bytes(name, data[:size]) == was[0]
+        and fingerprint.of_bytes(name, memoryview(data)[:size]) == was[0]
     )
 
 

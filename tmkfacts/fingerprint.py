@@ -34,7 +34,7 @@ class Hasher:
         self._piece = blake2b(digest_size=_SIZE)
         self._in_piece = 0
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | memoryview) -> None:
         """Hash these bytes, which follow those given before."""
         view = memoryview(data)
         self.size += len(view)
@@ -52,7 +52,7 @@ class Hasher:
         return _combine([*self._pieces, self._piece.digest()])
 
 
-def of_bytes(name: str, data: bytes) -> Fingerprint:
+def of_bytes(name: str, data: bytes | memoryview) -> Fingerprint:
     """The fingerprint of a file with these bytes."""
     hasher = Hasher()
     hasher.update(data)

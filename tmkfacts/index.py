@@ -11,6 +11,7 @@ title counts three times one in the text.
 from __future__ import annotations
 
 import marshal
+import shutil
 import sqlite3
 import sys
 from array import array
@@ -267,10 +268,13 @@ def extend(
     For facts appended to the last fact file (see `store.more_facts`): the index answers as one
     built from the grown files would, and costs what the new facts cost, not the whole base.
     """
+    if path is not None:
+        shutil.copyfile(kept, path)  # the operating system's copy: quicker than SQLite's
     db = _create(path)
     try:
-        with closing(sqlite3.connect(kept.resolve().as_uri() + "?mode=ro", uri=True)) as old:
-            old.backup(db)
+        if path is None:
+            with closing(sqlite3.connect(kept.resolve().as_uri() + "?mode=ro", uri=True)) as old:
+                old.backup(db)
         before = Index(db)
         writer = _Writer(db, before.base, extending=before)
         for fact in facts:
