@@ -424,15 +424,14 @@ def search(
     for number in numbers:
         if any(_frequency(built, number, term, fields_of) for term in query.excluded):
             continue
-        score, words = 0.0, set[str]()
+        score = 0.0
         for term, idf in zip(query.terms, rarity, strict=True):
             frequency = _frequency(built, number, term, fields_of)
             if not frequency:
                 break
             score += idf * _saturate(frequency, built.lengths[number] / built.average_length)
-            words.update(_found(built, number, term))
         else:
-            scored.append((number, round(score, 3), frozenset(words)))
+            scored.append((number, round(score, 3)))
     within = _certainly_within(_both(where or Filter(), query.where))
     if within is not None:
         scored.sort(key=lambda hit: (within(built.date(hit[0])), hit[1]), reverse=True)
@@ -444,9 +443,13 @@ def search(
     size = _PAGE if conditions else max(limit or len(scored), 1)  # unfiltered: just those shown
     for start in range(0, len(scored), size):
         page = scored[start : start + size]
-        facts.update(built.facts(number for number, _, _ in page if number not in facts))
-        kept = _meeting(built, {number: facts[number] for number, _, _ in page}, conditions)
-        hits += (Hit(facts[n], score, labels, words) for n, score, words in page if n in kept)
+        facts.update(built.facts(number for number, _ in page if number not in facts))
+        kept = _meeting(built, {number: facts[number] for number, _ in page}, conditions)
+        hits += (
+            Hit(facts[n], score, labels, _matched(built, n, query.terms))
+            for n, score in page
+            if n in kept
+        )
         if limit is not None and len(hits) >= max(limit, 1):
             break
     return Results(tuple(hits[:limit]), query.corrections, None if hits else _hint(built, query))
@@ -524,6 +527,11 @@ def _frequency(built: Index, number: int, term: Term, fields_of: Callable[[int],
                 for name, words in fields_of(number).items()
             )
     return total
+
+
+def _matched(built: Index, number: int, terms: Sequence[Term]) -> frozenset[str]:
+    """The words of a fact that the terms matched: only asked of the facts shown."""
+    return frozenset(word for term in terms for word in _found(built, number, term))
 
 
 def _found(built: Index, number: int, term: Term) -> Iterator[str]:
