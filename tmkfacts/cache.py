@@ -29,7 +29,7 @@ from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import Fact, FactBase
 
 if TYPE_CHECKING:
-    from tmkfacts.index import Index
+    from tmkfacts.index import BuiltFrom, Index
 
 
 _T = TypeVar("_T")
@@ -208,8 +208,7 @@ def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
     found = _kept_before(folder, fingerprints, data)
     if found is None:
         return None
-    kept, before = found
-    made_by, built_from = before.built_from()
+    kept, before, (made_by, built_from) = found
     size = built_from[-1][0][1]  # of the file, as it was
     first_line = data.count(b"\n", 0, size) + 1
     facts = store.more_facts(str(last), data[size:], first_line, before.base, before.ids())
@@ -224,10 +223,11 @@ def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
 
 def _kept_before(
     folder: Path, fingerprints: list[Fingerprint], data: bytes
-) -> tuple[Path, Index] | None:
+) -> tuple[Path, Index, tuple[str, BuiltFrom]] | None:
     """A kept index of these files, when the last held only the first lines of `data`.
 
-    The index must be by this version of tmkfacts, and have read that file in runs.
+    The index must be by this version of tmkfacts, and have read that file in runs. Returns
+    its file, the index and what it was built from (see `Index.built_from`).
     """
     from tmkfacts import index as indexing
 
@@ -244,7 +244,7 @@ def _kept_before(
             and [each for each, _ in built_from[:-1]] == fingerprints[:-1]
             and _grew_from(built_from[-1], fingerprints[-1][0], data)
         ):
-            return kept, before
+            return kept, before, (made_by, built_from)
         before.close()
     return None
 
@@ -262,7 +262,7 @@ def _grew_from(was: tuple[Fingerprint, bool], name: str, data: bytes) -> bool:
 
 
 def _age(path: Path) -> float:
-    """How long ago a file was last written, in seconds: the newest entries come first."""
+    """A sort key that puts the newest files first: minus the time each was last written."""
     try:
         return -path.stat().st_mtime
     except OSError:

@@ -3,9 +3,10 @@
 It lives in SQLite, so that a search reads only the words it asks for and the facts it shows,
 never the whole base: in memory for a base already loaded (`of_base`), or in a file of the
 cache folder for fact files (`build`, then `Index.open`), which is written once and never
-changed. A word's postings are the numbers of the facts that hold it, in file order, with the
-word's weighted count in each: every occurrence counts by its field (WEIGHTS), so a word in a
-title counts three times one in the text.
+changed: facts added at the end of the files go into a copy (`extend`). A word's postings
+are the numbers of the facts that hold it, in file order, with the word's weighted count in
+each: every occurrence counts by its field (WEIGHTS), so a word in a title counts three times
+one in the text.
 """
 
 from __future__ import annotations
@@ -269,7 +270,11 @@ def extend(
     built from the grown files would, and costs what the new facts cost, not the whole base.
     """
     if path is not None:
-        shutil.copyfile(kept, path)  # the operating system's copy: quicker than SQLite's
+        try:
+            shutil.copyfile(kept, path)  # the operating system's copy: quicker than SQLite's
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
     db = _create(path)
     try:
         if path is None:
