@@ -458,3 +458,21 @@ def test_a_file_read_whole_is_read_whole_again_when_it_grows(monkeypatch, tmp_pa
         cache.index([inline])
     assert again.value.problems == raised.value.problems
     assert extended.calls == 0
+
+
+def test_a_kept_index_that_goes_while_it_is_copied_is_built_afresh(monkeypatch, tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    append(facts, BUYER)
+
+    def gone(*_args: object) -> None:
+        raise FileNotFoundError("removed by another tmkfacts")
+
+    monkeypatch.setattr(shutil, "copyfile", gone)
+    extended = Spy(monkeypatch, index, "extend")
+    same_index(cache.index([facts]), fresh([facts]))
+    assert extended.calls == 1  # tried, and then built afresh
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert not list(folder.glob("*.tmp"))

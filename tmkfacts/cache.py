@@ -195,6 +195,8 @@ def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
     not the whole base. The bytes the file had are checked by their hash, and the new ones read
     as reading the whole file would read them (`store.more_facts`); in any other case, None.
     """
+    import sqlite3
+
     from tmkfacts import index as indexing
     from tmkfacts import store
 
@@ -216,9 +218,12 @@ def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
     if facts is None:
         return None  # built afresh, which reports any problem as `check` does
     now = [*built_from[:-1], (fingerprints[-1], True)]
-    return _keep_index(
-        lambda path: (indexing.extend(kept, path, facts, now, made_by), _key(fingerprints))
-    )
+    try:
+        return _keep_index(
+            lambda path: (indexing.extend(kept, path, facts, now, made_by), _key(fingerprints))
+        )
+    except (OSError, sqlite3.Error):  # the kept index went, or is damaged: built afresh
+        return None
 
 
 def _kept_before(
