@@ -205,13 +205,20 @@ def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
         data = last.read_bytes()
     except OSError:
         return None
-    if folder is None or fingerprint.of_bytes(str(last), data) != fingerprints[-1]:
-        return None  # changed since it was fingerprinted: built afresh, as read
-    found = _kept_before(folder, fingerprints, data)
+    found = _kept_before(folder, fingerprints, data) if folder is not None else None
     if found is None:
         return None
     kept, before, (made_by, built_from) = found
-    size = built_from[-1][0][1]  # of the file, as it was
+    (_, size, had), _ = built_from[-1]  # the file as it was
+    # One pass hashes both what it held then and what it holds now, which must be what was
+    # fingerprinted: a file changed since is built afresh, as read.
+    hasher = fingerprint.Hasher()
+    hasher.update(memoryview(data)[:size])
+    held = hasher.digest()
+    hasher.update(memoryview(data)[size:])
+    if held != had or (str(last), hasher.size, hasher.digest()) != fingerprints[-1]:
+        before.close()
+        return None
     first_line = data.count(b"\n", 0, size) + 1
     facts = store.more_facts(str(last), data[size:], first_line, before.base, before.ids())
     before.close()
@@ -229,10 +236,11 @@ def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
 def _kept_before(
     folder: Path, fingerprints: list[Fingerprint], data: bytes
 ) -> tuple[Path, Index, tuple[str, BuiltFrom]] | None:
-    """A kept index of these files, when the last held only the first lines of `data`.
+    """A kept index of these files, when the last may have held the first lines of `data`.
 
-    The index must be by this version of tmkfacts, and have read that file in runs. Returns
-    its file, the index and what it was built from (see `Index.built_from`).
+    The index must be by this version of tmkfacts, and have read that file in runs; whether
+    those lines are the bytes it read, the caller checks by their hash. Returns its file, the
+    index and what it was built from (see `Index.built_from`).
     """
     from tmkfacts import index as indexing
 
@@ -255,15 +263,9 @@ def _kept_before(
 
 
 def _grew_from(was: tuple[Fingerprint, bool], name: str, data: bytes) -> bool:
-    """Whether a file read in runs as `was` grew into `data`, by lines added at its end."""
+    """Whether a file read in runs as `was` may have grown into `data`, by lines at its end."""
     (old_name, size, _), in_runs = was
-    return (
-        in_runs
-        and old_name == name
-        and 0 < size < len(data)
-        and data[size - 1 : size] == b"\n"
-        and fingerprint.of_bytes(name, memoryview(data)[:size]) == was[0]
-    )
+    return in_runs and old_name == name and 0 < size < len(data) and data[size - 1] == 0x0A
 
 
 def _age(path: Path) -> float:
