@@ -3,9 +3,11 @@
 Exit codes follow grep: 0 something found (or a clean check), 1 nothing found (or problems
 found by `check`), 2 a usage error or a fact file that cannot be read or is invalid. Errors are
 one line on stderr.
-"""
 
-from __future__ import annotations
+Annotations here are evaluated as the module runs, not kept as strings: Typer reads every
+annotation of the command it runs, twice, and evaluating strings cost a millisecond a run.
+Names imported only for type checking are quoted.
+"""
 
 import importlib.util
 import inspect
@@ -173,7 +175,7 @@ def command_names() -> list[str]:
 _SHOWN_PROBLEMS = 50
 
 
-def _base_to_complete() -> FactBase | None:
+def _base_to_complete() -> "FactBase | None":
     """The base that completion offers names from; None when it is invalid."""
     try:
         return cache.load(_data_paths(None))
@@ -207,7 +209,7 @@ def _version(wanted: bool) -> None:
 # --- options shared by the commands, declared once -------------------------------------------
 
 
-def _date(text: str) -> PartialDate:
+def _date(text: str) -> "PartialDate":
     from tmkfacts.dates import PartialDate
 
     try:
@@ -819,7 +821,7 @@ def _emit(
     out: _Out,
     view: _View,
     found: list[rows.Row],
-    draw: Callable[[], RenderableType],
+    draw: Callable[[], "RenderableType"],
     miss: Callable[[], str],
 ) -> None:
     """Print the rows in the format asked for; exit 1, saying why, when there are none."""
@@ -850,7 +852,7 @@ def _emit(
         raise typer.Exit(1)
 
 
-def _print(shown: RenderableType, out: _Out) -> None:
+def _print(shown: "RenderableType", out: _Out) -> None:
     """Draw a renderable on stdout, coloured and paged as the options and environment say."""
     from rich.console import Console
 
@@ -875,7 +877,7 @@ def _print(shown: RenderableType, out: _Out) -> None:
         console.print(shown)
 
 
-def _notes(base: FactBase, facts: Sequence[Fact], wanted: bool) -> render.SourceNotes | None:
+def _notes(base: "FactBase", facts: Sequence["Fact"], wanted: bool) -> "render.SourceNotes | None":
     return render.SourceNotes(base, facts) if wanted else None
 
 
@@ -926,7 +928,7 @@ def _facts_error_line(error: FactsError) -> str:
     return line
 
 
-def _base(data: list[Path] | None) -> FactBase:
+def _base(data: list[Path] | None) -> "FactBase":
     return cache.load(_data_paths(data))
 
 
@@ -947,9 +949,9 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     entities: list[str] | None,
     materials: list[str] | None,
     tags: list[str] | None,
-    since: PartialDate | None,
-    until: PartialDate | None,
-) -> filters.Filter:
+    since: "PartialDate | None",
+    until: "PartialDate | None",
+) -> "filters.Filter":
     return filters.Filter(
         kinds=tuple(kinds or ()),
         entities=tuple(entities or ()),
@@ -960,7 +962,7 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     )
 
 
-def _miss(base: FactBase, where: filters.Filter) -> Callable[[], str]:
+def _miss(base: "FactBase", where: "filters.Filter") -> Callable[[], str]:
     return lambda: filters.explain_miss(base, where) or _no_match(base.files, len(base.facts))
 
 
@@ -971,7 +973,7 @@ def _no_match(files: tuple[str, ...], count: int) -> str:
     return "no facts match"
 
 
-def _no_fact(base: FactBase, fact_id: str) -> str:
+def _no_fact(base: "FactBase", fact_id: str) -> str:
     close = query.closest_fact_ids(base, fact_id)
     if close:
         return f"no fact '{fact_id}'; did you mean {' or '.join(close)}?"
