@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ from .conftest import MINI, clean_env, installed_script
 QUERIES = ["rhenium", "REE", "Chinalco tungstn", "kind:membership", "after:2025-06 SOLVOMET"]
 
 
-def entries(kind: str, suffix: str = ".pickle") -> list[Path]:
+def entries(kind: str, suffix: str = ".marshal") -> list[Path]:
     folder = cache.cache_dir()
     assert folder is not None
     return sorted(folder.glob(f"{kind}-*{suffix}"))
@@ -79,13 +80,49 @@ def test_the_key_depends_on_every_files_name_content_and_order():
     assert cache.key([one, two]) == cache.key([one, two])
 
 
-def test_a_damaged_entry_is_ignored_and_replaced():
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"\xff not marshal data",
+        marshal.dumps(("a tuple", "of the wrong values")),
+        marshal.dumps(((), ((1, 2),))),  # a fact of two values
+        marshal.dumps("a string"),
+    ],
+)
+def test_a_damaged_entry_is_ignored_and_replaced(damage):
     base = load()
     (entry,) = entries("base")
-    entry.write_bytes(b"not a pickle")
+    kept = entry.read_bytes()
+    entry.write_bytes(damage)
     again = load()
     assert again == base
-    assert entry.read_bytes() != b"not a pickle"
+    assert again.digest == base.digest
+    assert entry.read_bytes() == kept
+
+
+def test_a_kept_base_is_the_loaded_one_whole(tmp_path):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    loaded = load([facts])  # read, and kept
+    kept = load([facts])
+    assert kept == loaded
+    origins = [(r.id, r.origin) for r in (*loaded.sources, *loaded.entities, *loaded.facts)]
+    assert origins == [(r.id, r.origin) for r in (*kept.sources, *kept.entities, *kept.facts)]
+    assert kept.files == loaded.files
+    assert kept.digest == loaded.digest
+    assert [f.figures for f in kept.facts] == [f.figures for f in loaded.facts]
+    assert any(f.figures for f in kept.facts)
+
+
+def test_a_base_pickled_by_an_earlier_version_is_removed():
+    folder = cache.cache_dir()
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = folder / "base-0123456789abcdef.pickle"
+    stale.write_bytes(b"a base of the earlier, pickled kind")
+    assert load().facts
+    assert not stale.exists()
+    assert len(entries("base")) == 1
 
 
 def test_entries_are_written_whole_and_old_ones_forgotten(tmp_path):
@@ -162,6 +199,6 @@ def test_a_file_changed_between_looking_and_reading_is_filed_under_what_was_read
         title = search.search(cache.index([facts]), "founded").hits[0].fact.title
     assert title == "Acme is set up"
     monkeypatch.setattr(cache, "_fingerprints", look)
-    suffix = ".pickle" if kind == "base" else ".sqlite"
+    suffix = ".marshal" if kind == "base" else ".sqlite"
     (entry,) = entries(kind, suffix)
     assert entry.name == f"{kind}-{cache._key(look([facts]) or [])}{suffix}"  # the new content's

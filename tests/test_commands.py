@@ -426,3 +426,6 @@ def test_answers_from_the_cache_run_neither_the_parser_nor_other_commands_cores(
     drawn = _ran_modules("partners", "--format", "table")
     assert not drawn & {"tomli", "tmkfacts.store", "tmkfacts.search", "tmkfacts.index"}
     assert "rich.table" in drawn
+    _ran_modules("list", "--json")
+    listed = _ran_modules("list", "--json")  # the base answered from the cache
+    assert not listed & {"tomli", "tmkfacts.store", "pickle", "tmkfacts.index", "rich"}

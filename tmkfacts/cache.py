@@ -2,13 +2,13 @@
 
 Loading validates every record and indexing tokenizes every text; both give the same answer
 for the same files, so they are kept in the user's cache folder ($XDG_CACHE_HOME/tmkfacts, by
-default ~/.cache/tmkfacts): a loaded base pickled, a search index as a SQLite file (see
-`tmkfacts.index`), which a search reads without loading the base. The key is a hash of every
-file's name, size and bytes (see `tmkfacts.fingerprint`), in order, and of tmkfacts's own
-code, so a changed file or a new version of tmkfacts is never answered from an old entry.
-Entries are written to a temporary file and renamed, so a reader never sees half of one; a
-folder that cannot be written, or an entry that cannot be read, just means working without
-the cache. TMKFACTS_NO_CACHE=1 turns it off.
+default ~/.cache/tmkfacts): a loaded base as plain values kept by marshal (`tmkfacts.packed`),
+a search index as a SQLite file (see `tmkfacts.index`), which a search reads without loading
+the base. The key is a hash of every file's name, size and bytes (see `tmkfacts.fingerprint`),
+in order, and of tmkfacts's own code, so a changed file or a new version of tmkfacts is never
+answered from an old entry. Entries are written to a temporary file and renamed, so a reader
+never sees half of one; a folder that cannot be written, or an entry that cannot be read, just
+means working without the cache. TMKFACTS_NO_CACHE=1 turns it off.
 
 This module reads fact files only to fingerprint them; `tmkfacts.store` parses them.
 """
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tmkfacts import fingerprint
+from tmkfacts import fingerprint, packed
 from tmkfacts.bulk import uncollected
 from tmkfacts.fingerprint import Fingerprint
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
@@ -37,7 +37,7 @@ _T = TypeVar("_T")
 #: The modules whose code decides what a loaded base or an index is: part of every key.
 _CODE = (
     "model.py", "store.py", "search.py", "query.py", "lexicon.toml", "cache.py", "locations.py",
-    "index.py", "words.py", "fingerprint.py", "dates.py", "filters.py",
+    "index.py", "words.py", "fingerprint.py", "dates.py", "filters.py", "packed.py",
 )  # fmt: skip
 
 
@@ -76,55 +76,44 @@ def _key(fingerprints: Iterable[Fingerprint]) -> str:
     return digest.hexdigest()
 
 
-def get(kind: str, entry: str, *, plain: bool = False) -> object | None:
+def get(kind: str, entry: str) -> object | None:
     """The value kept under kind and key, or None when there is none or it cannot be read.
 
-    `plain` values (strings, numbers and tuples, lists, sets and dicts of them) are kept by
-    marshal, which reads many times quicker than pickle and needs nothing imported.
+    Values are plain (strings, numbers, None, and tuples, lists, sets and dicts of them) and
+    kept by marshal, which reads many times quicker than pickle and needs nothing imported.
     """
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        # Read from the file, not its bytes: a big base's pickle need not be held beside it.
-        with (folder / f"{kind}-{entry}{_suffix(plain)}").open("rb") as handle:
-            if plain:
-                return marshal.load(handle)  # type: ignore[no-any-return]  # checked by caller
-            import pickle  # only for a loaded base
-
-            with uncollected():
-                return pickle.load(handle)  # type: ignore[no-any-return]  # our own entries
+        data = (folder / f"{kind}-{entry}{_SUFFIX}").read_bytes()
+        with uncollected():  # marshal.load of a file reads it piece by piece: 7 times slower
+            return marshal.loads(data)  # type: ignore[no-any-return]  # checked by the caller
     except Exception:  # missing, truncated or from another Python: rebuild
         return None
 
 
-def put(kind: str, entry: str, value: object, *, plain: bool = False) -> None:
-    """Keep a value under kind and key, atomically; do nothing when the folder is unwritable."""
+def put(kind: str, entry: str, value: object) -> None:
+    """Keep a plain value under kind and key, atomically; nothing when the folder is unwritable."""
     folder = cache_dir()
     if folder is None:
         return
-    if plain:
-        data = marshal.dumps(value)  # type: ignore[arg-type]  # plain, as the caller says
-    else:
-        import pickle
-
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    data = marshal.dumps(value)  # type: ignore[arg-type]  # plain, as the caller says
     temporary = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = _temporary(folder, kind)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        Path(temporary).replace(folder / f"{kind}-{entry}{_suffix(plain)}")
-        _forget_old(folder, kind, keep=entry, suffix=_suffix(plain))
-        _forget_old(folder, kind, keep="", most=0, suffix=_suffix(not plain))  # an earlier kind
+        Path(temporary).replace(folder / f"{kind}-{entry}{_SUFFIX}")
+        _forget_old(folder, kind, keep=entry, suffix=_SUFFIX)
+        _forget_old(folder, kind, keep="", most=0, suffix=".pickle")  # of the earlier kind
     except OSError:  # a read-only or full disk: work without the cache
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def _suffix(plain: bool) -> str:
-    return ".marshal" if plain else ".pickle"
+_SUFFIX = ".marshal"
 
 
 def load(paths: Iterable[StrPath] | None = None) -> FactBase:
@@ -136,8 +125,8 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     kept = cache_dir() is not None
     fingerprints = _fingerprints(files) if kept else []
     if fingerprints:
-        found = get("base", _key(fingerprints))
-        if isinstance(found, FactBase):
+        found = _kept_base(_key(fingerprints))
+        if found is not None:
             return found
     from tmkfacts import store  # a base answered from the cache needs no parser
 
@@ -155,8 +144,22 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     entry = _key(read) if kept else None
     base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
     if entry is not None:
-        put("base", entry, base)
+        values = (packed.base_values(base), tuple(packed.fact_values(fact) for fact in facts))
+        put("base", entry, values)
     return base
+
+
+def _kept_base(entry: str) -> FactBase | None:
+    """The base that `load` kept under this key, or None when there is none that can be read."""
+    values = get("base", entry)
+    if not (isinstance(values, tuple) and len(values) == 2):  # as `load` keeps them
+        return None
+    base, facts = values
+    try:
+        with uncollected():
+            return packed.base_of(base, tuple(map(packed.fact_of, facts)), entry)
+    except (TypeError, ValueError):  # not what `load` keeps: read the files again
+        return None
 
 
 def index(paths: Iterable[StrPath] | None = None) -> Index:
@@ -322,7 +325,7 @@ def _keep_index(build: Callable[[Path | None], tuple[Index, str]]) -> Index:
     try:
         Path(temporary).replace(kept)
         _forget_old(folder, "index", keep=entry, suffix=".sqlite")
-        _forget_old(folder, "index", keep="", most=0)  # indexes of the earlier, pickled kind
+        _forget_old(folder, "index", keep="", most=0, suffix=".pickle")  # of the earlier kind
     except OSError:  # another tmkfacts is tidying up too; the file just built still answers
         if not kept.exists():
             return indexing.Index.open(Path(temporary))
@@ -342,12 +345,12 @@ def _fingerprints(files: list[Path]) -> list[Fingerprint] | None:
 def remembered(kind: str, entry: str | None, build: Callable[[], _T], check: type[_T]) -> _T:
     """The plain value under kind and key if kept and of the right type, else built and kept."""
     if entry is not None:
-        found = get(kind, entry, plain=True)
+        found = get(kind, entry)
         if isinstance(found, check):
             return found
     value = build()
     if entry is not None:
-        put(kind, entry, value, plain=True)
+        put(kind, entry, value)
     return value
 
 
@@ -358,7 +361,7 @@ def _temporary(folder: Path, kind: str) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
 
 
-def _forget_old(folder: Path, kind: str, keep: str, most: int = 4, suffix: str = ".pickle") -> None:
+def _forget_old(folder: Path, kind: str, keep: str, suffix: str, most: int = 4) -> None:
     """Keep the newest few entries of a kind, so that the folder does not grow without end."""
     entries = sorted(
         folder.glob(f"{kind}-*{suffix}"), key=lambda path: path.stat().st_mtime, reverse=True

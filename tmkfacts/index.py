@@ -22,8 +22,9 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from tmkfacts import packed
 from tmkfacts.filters import Filter, explain_miss
-from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate, Source
+from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.words import TOKEN, country_word, fold, stem, stems
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Index:
         if meta.get("version") != VERSION.encode():
             raise sqlite3.DatabaseError("an index of another version")
         #: The base without its facts: its sources, entities and files.
-        self.base: FactBase = _unpack_base(meta["base"])
+        self.base: FactBase = packed.base_of(marshal.loads(meta["base"]))
         self.lengths = array("d", meta["lengths"])
         self.dates = array("q", meta["dates"])
         self.materials: frozenset[str] = marshal.loads(meta["materials"])
@@ -173,7 +174,7 @@ class Index:
 
     def date(self, number: int) -> PartialDate:
         """The date of the fact with this number, without reading the fact."""
-        return _date_of(self.dates[number])
+        return packed.date_of(self.dates[number])
 
     def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
         """The facts with these numbers."""
@@ -397,7 +398,7 @@ class _Writer:
         if self.held >= _SPILL:
             self._spill()
         self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in CONTENT))
-        self.dates.append(_date_key(fact.date))
+        self.dates.append(packed.date_key(fact.date))
         self.materials.update(fact.materials)
         self.tags.update(fact.tags)
         self.ids.append(fact.id)
@@ -430,7 +431,7 @@ class _Writer:
         )
         meta = {
             "version": VERSION.encode(),
-            "base": _pack_base(self.base),
+            "base": marshal.dumps(packed.base_values(self.base)),
             "lengths": self.lengths.tobytes(),
             "dates": self.dates.tobytes(),
             "materials": marshal.dumps(frozenset(self.materials)),
@@ -449,102 +450,14 @@ class _Writer:
         self.db.commit()
 
 
-def _date_key(date: PartialDate) -> int:
-    """A date as one number that sorts as `query.date_key` does: 2025-07 is 20250700."""
-    return date.year * 10_000 + (date.month or 0) * 100 + (date.day or 0)
-
-
-def _date_of(key: int) -> PartialDate:
-    """The date that `_date_key` made this number of."""
-    return PartialDate(key // 10_000, key // 100 % 100 or None, key % 100 or None)
-
-
-def _pack_base(base: FactBase) -> bytes:
-    """A base's sources, entities and files as bytes: marshal of their values, as facts are."""
-    sources = tuple(
-        (s.id, s.title, s.publisher, s.url, _date_key(s.published), s.notes, *_place(s.origin))
-        for s in base.sources
-    )
-    entities = tuple(
-        (
-            e.id, e.name, e.type, e.short_name, e.aliases, e.country, e.parent, e.role,
-            e.organization, e.description, e.relations, *_place(e.origin),
-        )
-        for e in base.entities
-    )  # fmt: skip
-    return marshal.dumps((sources, entities, base.files))
-
-
-def _unpack_base(data: bytes) -> FactBase:
-    """The base without facts that `_pack_base` made these bytes of."""
-    sources, entities, files = marshal.loads(data)
-    return FactBase(
-        tuple(
-            Source(key, title, publisher, url, _date_of(published), notes, _origin(file, line))
-            for key, title, publisher, url, published, notes, file, line in sources
-        ),
-        tuple(
-            Entity(
-                key, name, kind, short_name, aliases, country, parent, role, organization,
-                description, relations, _origin(file, line),
-            )
-            for (
-                key, name, kind, short_name, aliases, country, parent, role, organization,
-                description, relations, file, line,
-            ) in entities
-        ),
-        (),
-        files,
-    )  # fmt: skip
-
-
-def _place(origin: Origin | None) -> tuple[str | None, int | None]:
-    """An origin as values: (file, line), or (None, None) when unknown."""
-    return (origin.file, origin.line) if origin else (None, None)
-
-
-def _origin(file: str | None, line: int | None) -> Origin | None:
-    """The origin that `_place` made these values of."""
-    return Origin(file, line) if file is not None else None
-
-
 def _pack(fact: Fact) -> bytes:
     """A fact as bytes: marshal, which is many times quicker than pickle, of its values."""
-    date = fact.date
-    figures = tuple(
-        (f.metric, f.value, f.unit, f.scale, f.period, f.change_pct, f.qualifier)
-        for f in fact.figures
-    )
-    return marshal.dumps(
-        (
-            fact.id, date.year, date.month, date.day, fact.kind, fact.title, fact.text,
-            fact.entities, fact.sources, fact.date_note, fact.place, fact.materials, figures,
-            fact.tags, *_place(fact.origin),
-        )
-    )  # fmt: skip
+    return marshal.dumps(packed.fact_values(fact))
 
 
 def _unpack(data: bytes) -> Fact:
     """The fact that `_pack` made these bytes of."""
-    (
-        fact_id, year, month, day, kind, title, text, entities, sources, date_note, place,
-        materials, figures, tags, file, line,
-    ) = marshal.loads(data)  # fmt: skip
-    return Fact(
-        fact_id,
-        PartialDate(year, month, day),
-        kind,
-        title,
-        text,
-        entities,
-        sources,
-        date_note=date_note,
-        place=place,
-        materials=materials,
-        figures=tuple(Figure(*figure) for figure in figures),
-        tags=tags,
-        origin=_origin(file, line),
-    )
+    return packed.fact_of(marshal.loads(data))
 
 
 def _figure_text(figure: Figure) -> str:
