@@ -9,7 +9,6 @@ common to search for.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
@@ -26,6 +25,8 @@ def fold(word: str) -> str:
     """A word without case, accents or apostrophes: `Tashként` -> `tashkent`, `TMK's` -> `tmks`."""
     if word.isascii():  # most words: no accents to strip
         return word.lower().replace("'", "").replace("`", "")
+    import unicodedata  # only for words with accents: most searches have none
+
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _APOSTROPHES)
 
