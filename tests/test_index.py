@@ -6,13 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from tmkfacts import FactsError, cache, index, search, store
 from tmkfacts.fingerprint import PIECE, Hasher, of_bytes, of_file
+from tmkfacts.packed import date_key
 
 from .conftest import MINI
 
@@ -55,6 +58,63 @@ def test_a_streamed_kept_and_reopened_index_answer_as_the_loaded_base_does(gener
         assert answers(search.search(again, query)) == answers(expected), query
         assert search.search(kept, query).hint == expected.hint
     assert kept.count == len(base.facts) == 2500
+
+
+#: Phrases that hold in few of the facts holding their words, or in none, or in many.
+PHRASES = [
+    '"supply chain"', '"rare earth"', '"chain supply"', '"export rhenium"', '"of the"',
+    'rhenium "supply chain"', '"supply chain" -europe', '"earth rare" metal', '"the" "of the"',
+]  # fmt: skip
+
+
+def test_a_limit_keeps_the_first_of_every_hit_in_order(generated):
+    built = cache.index([generated])
+    for query in [*BIG_QUERIES, *PHRASES]:
+        every = search.search(built, query).hits
+        for limit in (0, 1, 3, 10, 40, 99, 100, 101, len(every) + 1):
+            kept = search.search(built, query, limit=limit).hits
+            assert kept == every[:limit], (query, limit)
+
+
+def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
+    generated, monkeypatch
+):
+    built = cache.index([generated])
+    every = search.search(built, '"supply chain"').hits
+    read: list[int] = []
+    facts = built.facts
+
+    def counted(numbers: Iterable[int]) -> dict[int, object]:
+        wanted = list(numbers)
+        read.extend(wanted)
+        return facts(wanted)
+
+    monkeypatch.setattr(built, "facts", counted)
+    assert search.search(built, '"supply chain"', limit=10).hits == every[:10]
+    assert 10 <= len(read) < len(every) / 2
+
+
+def test_hits_go_best_first_then_newest_then_first_in_the_file(generated):
+    base = store.load([generated])
+    position = {fact.id: number for number, fact in enumerate(base.facts)}
+    ties = 0
+    for query in BIG_QUERIES:
+        hits = search.search(base, query).hits
+        if "after:" in query or "date:" in query:
+            continue  # a fact certainly within the dates comes first: tested with the mini base
+        order = [(-hit.score, -date_key(hit.fact.date), position[hit.fact.id]) for hit in hits]
+        assert order == sorted(order), query
+        ties += sum(a[:2] == b[:2] for a, b in pairwise(order))
+    assert ties  # facts alike in score and date are common in a big base
+
+
+def test_how_many_facts_hold_a_word_is_what_its_postings_say(generated):
+    built = cache.index([generated])
+    for word in ("rhenium", "export", "suppli", "zzzz", ""):
+        counted = built.how_many(word)
+        assert counted == len(built.holding(word))
+        assert built.how_many(word) == counted  # and once its postings are read
+    assert built.how_many("rhenium") > 0
 
 
 @pytest.mark.parametrize("query", QUERIES)

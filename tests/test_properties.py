@@ -121,3 +121,25 @@ def test_any_query_gives_hits_or_a_query_error(text):
         found, message = search.Results(()), str(error)
     assert message is None or (message and "\n" not in message)
     assert all(hit.fact in base.facts for hit in found.hits)
+
+
+#: Words of the mini base, and the syntax of queries, to make queries that find something.
+QUERY_WORDS = st.lists(
+    st.sampled_from(
+        ["acme", "guild", "founded", "access", "to", "the", "of", "metal", "rhenium", "2025",
+         '"', "-", "kind:", "membership", "acmee", "a", "tmk", "joins", "and", " "]
+    ),
+    min_size=1,
+    max_size=8,
+).map(" ".join)  # fmt: skip
+
+
+@given(QUERY_WORDS, st.integers(min_value=0, max_value=4))
+def test_a_limit_keeps_the_first_of_every_hit(text, limit):
+    base = load([MINI])
+    try:
+        every = search.search(base, text)
+    except QueryError:
+        return
+    expected = search.Results(every.hits[:limit], every.corrections, every.hint)
+    assert search.search(base, text, limit=limit) == expected

@@ -163,14 +163,25 @@ class Index:
         )
         return [word for (word,) in rows if word.startswith(prefix)]
 
-    def spellings(self, shortest: int, longest: int) -> list[tuple[str, str, int]]:
-        """Every folded word of these lengths as written: (spelling, its word, facts holding it)."""
+    def spellings(self, shortest: int, longest: int) -> list[tuple[str, str]]:
+        """Every folded word of these lengths as written, with its word: (spelling, stem).
+
+        Words no fact holds are among them (an entity's that no fact names): see `how_many`.
+        """
         rows = self._db.execute(
-            "SELECT spelling, word, (SELECT sum(length(facts)) FROM postings AS p "
-            "WHERE p.word = s.word) / 4 FROM spellings AS s WHERE length BETWEEN ? AND ?",
+            "SELECT spelling, word FROM spellings WHERE length BETWEEN ? AND ?",
             (shortest, longest),
         )
-        return [(spelling, word, count) for spelling, word, count in rows if count]
+        return rows.fetchall()
+
+    def how_many(self, word: str) -> int:
+        """How many facts hold the word."""
+        if word in self._postings:
+            return len(self._postings[word][0])
+        row = self._db.execute(
+            "SELECT sum(length(facts)) FROM postings WHERE word = ?", (word,)
+        ).fetchone()
+        return (row[0] or 0) // array("I").itemsize
 
     def date(self, number: int) -> PartialDate:
         """The date of the fact with this number, without reading the fact."""

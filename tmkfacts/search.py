@@ -15,6 +15,7 @@ a long fact. Pure functions over an Index (see tmkfacts.index) or a FactBase.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -222,11 +223,11 @@ def _closest(vocabulary: Index, word: str, more: int = 0) -> tuple[str, str] | N
         return None
     reach = (1 if len(word) < 7 else 2) + more
     best: tuple[int, int, str, str] | None = None
-    for known, known_stem, holding in vocabulary.spellings(len(word) - reach, len(word) + reach):
+    for known, known_stem in vocabulary.spellings(len(word) - reach, len(word) + reach):
         if not known.isalpha():
             continue
         distance = _distance(word, known, reach)
-        if distance <= reach:
+        if distance <= reach and (holding := vocabulary.how_many(known_stem)):
             rank = (distance, -holding, known, known_stem)
             if best is None or rank < best:
                 best = rank
@@ -409,36 +410,20 @@ def search(
         for term in (*query.terms, *query.excluded)
         for phrase in (*term.phrases, term.exact)
     )
-    facts = built.facts(numbers) if phrases else {}  # phrases are looked for in their words
-    fields: dict[int, Fields] = {}
-
-    def fields_of(number: int) -> Fields:
-        if number not in fields:
-            fields[number] = built.fields(facts[number])
-        return fields[number]
-
-    numbers.sort(key=built.dates.__getitem__, reverse=True)
-    rarity = [_idf(built, term) for term in query.terms]
-    labels = tuple(term.label for term in query.terms)
-    scored = []
-    for number in numbers:
-        if any(_frequency(built, number, term, fields_of) for term in query.excluded):
-            continue
-        score = 0.0
-        for term, idf in zip(query.terms, rarity, strict=True):
-            frequency = _frequency(built, number, term, fields_of)
-            if not frequency:
-                break
-            score += idf * _saturate(frequency, built.lengths[number] / built.average_length)
-        else:
-            scored.append((number, round(score, 3)))
-    within = _certainly_within(_both(where or Filter(), query.where))
-    if within is not None:
-        scored.sort(key=lambda hit: (within(built.date(hit[0])), hit[1]), reverse=True)
-    else:
-        scored.sort(key=lambda hit: hit[1], reverse=True)
+    rank = _ranking(built, _certainly_within(_both(where or Filter(), query.where)))
+    facts: dict[int, Fact] = {}
+    if conditions or limit is None:
+        if phrases:  # phrases are looked for in the words of the facts
+            facts = built.facts(numbers)
+        scored = _scored(built, query, numbers, facts)
+        scored.sort(key=rank, reverse=True)
+    elif phrases:
+        scored = _best(built, query, numbers, rank, count=max(limit, 1), facts=facts)
+    else:  # what sorting all and keeping the first few gives (heapq says so), sooner
+        scored = heapq.nlargest(max(limit, 1), _scored(built, query, numbers, {}), key=rank)
     # Filters need the facts themselves: they are read a page at a time, best first, until
     # there are enough, so that a filtered search of a big base reads few of them.
+    labels = tuple(term.label for term in query.terms)
     hits: list[Hit] = []
     size = _PAGE if conditions else max(limit or len(scored), 1)  # unfiltered: just those shown
     for start in range(0, len(scored), size):
@@ -510,6 +495,124 @@ def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
         for start in range(len(words) - size + 1)
         if words[start] == phrase[0] and tuple(words[start : start + size]) == phrase
     )
+
+
+def _scored(
+    built: Index,
+    query: Query,
+    numbers: Sequence[int],
+    facts: dict[int, Fact],
+    *,
+    at_most: bool = False,
+) -> list[tuple[int, float]]:
+    """The facts among numbers that match the query, each with its BM25F score.
+
+    `facts` holds every one of them when the query has phrases, which are looked for in the
+    words of the facts' fields. `at_most` scores by the index alone: a phrase as often as its
+    rarest word, and no word excluded, which gives each fact no less than its score.
+    """
+    fields: dict[int, Fields] = {}
+
+    def fields_of(number: int) -> Fields:
+        if number not in fields:
+            fields[number] = built.fields(facts[number])
+        return fields[number]
+
+    rarity = [_idf(built, term) for term in query.terms]
+    # A term of single words has its weight in each fact in the index: one lookup a fact.
+    tables = [_weights(built, term) for term in query.terms]
+    lengths, average = built.lengths, built.average_length
+    scored = []
+    for number in numbers:
+        if (query.excluded and not at_most) and any(
+            _frequency(built, number, term, fields_of) for term in query.excluded
+        ):
+            continue
+        score = 0.0
+        for term, idf, table in zip(query.terms, rarity, tables, strict=True):
+            if table is not None:
+                frequency = table.get(number, 0.0)
+            elif at_most:
+                frequency = _at_most(built, number, term)
+            else:
+                frequency = _frequency(built, number, term, fields_of)
+            if not frequency:
+                break
+            score += idf * _saturate(frequency, lengths[number] / average)
+        else:
+            scored.append((number, round(score, 3)))
+    return scored
+
+
+def _best(
+    built: Index,
+    query: Query,
+    numbers: Sequence[int],
+    rank: Callable[[tuple[int, float]], tuple[object, ...]],
+    *,
+    count: int,
+    facts: dict[int, Fact],
+) -> list[tuple[int, float]]:
+    """The `count` best matches, as scoring them all and sorting them by rank would give them.
+
+    For a query with phrases, which scores a fact only once its words are read: facts are read
+    in order of the most they can score (`_scored` at_most), until the next can score no more
+    than the last of the best. Adds the facts read to `facts`.
+    """
+    most = _scored(built, query, numbers, {}, at_most=True)
+    most.sort(key=rank, reverse=True)
+    best: list[tuple[int, float]] = []
+    for start in range(0, len(most), _BATCH):
+        if len(best) == count and rank(best[-1]) > rank((most[start][0], most[start][1] + _EPS)):
+            break  # no fact left can score more than the last of the best
+        batch = [number for number, _ in most[start : start + _BATCH]]
+        facts.update(built.facts(batch))
+        best = heapq.nlargest(count, [*best, *_scored(built, query, batch, facts)], key=rank)
+    return best
+
+
+#: How many facts `_best` reads at a time, and how much more than the most a fact can score
+#: it allows for rounding (scores are kept to 0.001).
+_BATCH, _EPS = 50, 1e-6
+
+
+def _at_most(built: Index, number: int, term: Term) -> float:
+    """The most the term's weighted count in the fact can be, by the index alone.
+
+    A phrase occurs in a field no more often than each of its words, so in the fact it weighs
+    no more than its rarest word does.
+    """
+    total = 0.0
+    for phrase in (*term.phrases, term.exact) if term.exact else term.phrases:
+        total += min((built.weights(word).get(number, 0.0) for word in phrase), default=0.0)
+    return total
+
+
+def _ranking(
+    built: Index, within: Callable[[PartialDate], bool] | None
+) -> Callable[[tuple[int, float]], tuple[object, ...]]:
+    """The key that sorts scored facts, largest first: by score, then newest, then first in file.
+
+    Under a date filter, a fact certainly within its range comes before one that overlaps it.
+    """
+    dates = built.dates
+    if within is None:
+        return lambda hit: (hit[1], dates[hit[0]], -hit[0])
+    return lambda hit: (within(built.date(hit[0])), hit[1], dates[hit[0]], -hit[0])
+
+
+def _weights(built: Index, term: Term) -> dict[int, float] | None:
+    """Fact number -> the term's weighted count, as `_frequency` gives it; None for phrases."""
+    phrases = (*term.phrases, term.exact) if term.exact else term.phrases
+    if any(len(phrase) != 1 for phrase in phrases):
+        return None
+    if len(phrases) == 1:
+        return built.weights(phrases[0][0])
+    total: dict[int, float] = {}
+    for (word,) in phrases:  # added up in _frequency's order, so to the same sums
+        for number, weight in built.weights(word).items():
+            total[number] = total.get(number, 0.0) + weight
+    return total
 
 
 def _frequency(built: Index, number: int, term: Term, fields_of: Callable[[int], Fields]) -> float:
