@@ -412,22 +412,18 @@ def search(
     )
     rank = _ranking(built, _certainly_within(_both(where or Filter(), query.where)))
     facts: dict[int, Fact] = {}
-    if conditions or limit is None:
+    if phrases and limit is not None and not conditions:
+        scored = _best(built, query, numbers, rank, count=max(limit, 1), facts=facts)
+    else:
         if phrases:  # phrases are looked for in the words of the facts
             facts = built.facts(numbers)
         scored = _scored(built, query, numbers, facts)
-        scored.sort(key=rank, reverse=True)
-    elif phrases:
-        scored = _best(built, query, numbers, rank, count=max(limit, 1), facts=facts)
-    else:  # what sorting all and keeping the first few gives (heapq says so), sooner
-        scored = heapq.nlargest(max(limit, 1), _scored(built, query, numbers, {}), key=rank)
     # Filters need the facts themselves: they are read a page at a time, best first, until
     # there are enough, so that a filtered search of a big base reads few of them.
     labels = tuple(term.label for term in query.terms)
     hits: list[Hit] = []
     size = _PAGE if conditions else max(limit or len(scored), 1)  # unfiltered: just those shown
-    for start in range(0, len(scored), size):
-        page = scored[start : start + size]
+    for page in _pages(scored, rank, size):
         facts.update(built.facts(number for number, _ in page if number not in facts))
         kept = _meeting(built, {number: facts[number] for number, _ in page}, conditions)
         hits += (
@@ -442,6 +438,24 @@ def search(
 
 #: How many facts a filtered search reads at a time.
 _PAGE = 200
+
+
+def _pages(
+    scored: list[tuple[int, float]],
+    rank: Callable[[tuple[int, float]], tuple[object, ...]],
+    size: int,
+) -> Iterator[list[tuple[int, float]]]:
+    """Scored facts best first by rank, `size` at a time; the first page without sorting all.
+
+    heapq's nlargest gives what sorting all and keeping the first few gives, ties included.
+    """
+    start = 0
+    if len(scored) > size:
+        yield heapq.nlargest(size, scored, key=rank)
+        start = size
+    scored.sort(key=rank, reverse=True)
+    for first in range(start, len(scored), size):
+        yield scored[first : first + size]
 
 
 def _meeting(
