@@ -15,6 +15,7 @@ import pytest
 
 from tmkfacts import FactsError, cache, index, search, store
 from tmkfacts.fingerprint import PIECE, Hasher, of_bytes, of_file
+from tmkfacts.model import Fact
 from tmkfacts.packed import date_key
 
 from .conftest import MINI
@@ -84,7 +85,7 @@ def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
     read: list[int] = []
     facts = built.facts
 
-    def counted(numbers: Iterable[int]) -> dict[int, object]:
+    def counted(numbers: Iterable[int]) -> dict[int, Fact]:
         wanted = list(numbers)
         read.extend(wanted)
         return facts(wanted)
