@@ -18,7 +18,7 @@ import datetime as dt
 import heapq
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -417,7 +417,7 @@ def search(
     else:
         if phrases:  # phrases are looked for in the words of the facts
             facts = built.facts(numbers)
-        scored = _scored(built, query, numbers, facts)
+        scored = _scorer(built, query, facts)(numbers)
     # Filters need the facts themselves: they are read a page at a time, best first, until
     # there are enough, so that a filtered search of a big base reads few of them.
     labels = tuple(term.label for term in query.terms)
@@ -511,17 +511,12 @@ def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
     )
 
 
-def _scored(
-    built: Index,
-    query: Query,
-    numbers: Sequence[int],
-    facts: dict[int, Fact],
-    *,
-    at_most: bool = False,
-) -> list[tuple[int, float]]:
-    """The facts among numbers that match the query, each with its BM25F score.
+def _scorer(
+    built: Index, query: Query, facts: dict[int, Fact], *, at_most: bool = False
+) -> Callable[[Iterable[int]], list[tuple[int, float]]]:
+    """What scores facts by number: those that match the query, each with its BM25F score.
 
-    `facts` holds every one of them when the query has phrases, which are looked for in the
+    `facts` holds every fact scored when the query has phrases, which are looked for in the
     words of the facts' fields. `at_most` scores by the index alone: a phrase as often as its
     rarest word, and no word excluded, which gives each fact no less than its score.
     """
@@ -534,27 +529,28 @@ def _scored(
 
     rarity = [_idf(built, term) for term in query.terms]
     # A term of single words has its weight in each fact in the index: one lookup a fact.
-    tables = [_weights(built, term) for term in query.terms]
+    tables = [_weights(built, term, at_most=at_most) for term in query.terms]
     lengths, average = built.lengths, built.average_length
-    scored = []
-    for number in numbers:
-        if (query.excluded and not at_most) and any(
-            _frequency(built, number, term, fields_of) for term in query.excluded
-        ):
-            continue
-        score = 0.0
-        for term, idf, table in zip(query.terms, rarity, tables, strict=True):
-            if table is not None:
-                frequency = table.get(number, 0.0)
-            elif at_most:
-                frequency = _at_most(built, number, term)
+    excluded = () if at_most else query.excluded
+
+    def scored(numbers: Iterable[int]) -> list[tuple[int, float]]:
+        found = []
+        for number in numbers:
+            if excluded and any(_frequency(built, number, term, fields_of) for term in excluded):
+                continue
+            score = 0.0
+            for term, idf, table in zip(query.terms, rarity, tables, strict=True):
+                if table is not None:
+                    frequency = table.get(number, 0.0)
+                else:
+                    frequency = _frequency(built, number, term, fields_of)
+                if not frequency:
+                    break
+                score += idf * _saturate(frequency, lengths[number] / average)
             else:
-                frequency = _frequency(built, number, term, fields_of)
-            if not frequency:
-                break
-            score += idf * _saturate(frequency, lengths[number] / average)
-        else:
-            scored.append((number, round(score, 3)))
+                found.append((number, round(score, 3)))
+        return found
+
     return scored
 
 
@@ -570,36 +566,27 @@ def _best(
     """The `count` best matches, as scoring them all and sorting them by rank would give them.
 
     For a query with phrases, which scores a fact only once its words are read: facts are read
-    in order of the most they can score (`_scored` at_most), until the next can score no more
-    than the last of the best. Adds the facts read to `facts`.
+    in order of the most they can score, until the next can score no more than the last of the
+    best. Each read takes twice as many as the one before. Adds the facts read to `facts`.
     """
-    most = _scored(built, query, numbers, {}, at_most=True)
+    most = _scorer(built, query, {}, at_most=True)(numbers)
     most.sort(key=rank, reverse=True)
+    scored = _scorer(built, query, facts)
     best: list[tuple[int, float]] = []
-    for start in range(0, len(most), _BATCH):
+    start, size = 0, _FIRST_READ
+    while start < len(most):
         if len(best) == count and rank(best[-1]) > rank((most[start][0], most[start][1] + _EPS)):
             break  # no fact left can score more than the last of the best
-        batch = [number for number, _ in most[start : start + _BATCH]]
+        batch = [number for number, _ in most[start : start + size]]
         facts.update(built.facts(batch))
-        best = heapq.nlargest(count, [*best, *_scored(built, query, batch, facts)], key=rank)
+        best = heapq.nlargest(count, [*best, *scored(batch)], key=rank)
+        start, size = start + size, size * 2
     return best
 
 
-#: How many facts `_best` reads at a time, and how much more than the most a fact can score
-#: it allows for rounding (scores are kept to 0.001).
-_BATCH, _EPS = 50, 1e-6
-
-
-def _at_most(built: Index, number: int, term: Term) -> float:
-    """The most the term's weighted count in the fact can be, by the index alone.
-
-    A phrase occurs in a field no more often than each of its words, so in the fact it weighs
-    no more than its rarest word does.
-    """
-    total = 0.0
-    for phrase in (*term.phrases, term.exact) if term.exact else term.phrases:
-        total += min((built.weights(word).get(number, 0.0) for word in phrase), default=0.0)
-    return total
+#: How many facts `_best` reads first, and how much more than the most a fact can score it
+#: allows for rounding (scores are kept to 0.001).
+_FIRST_READ, _EPS = 50, 1e-6
 
 
 def _ranking(
@@ -615,17 +602,27 @@ def _ranking(
     return lambda hit: (within(built.date(hit[0])), hit[1], dates[hit[0]], -hit[0])
 
 
-def _weights(built: Index, term: Term) -> dict[int, float] | None:
-    """Fact number -> the term's weighted count, as `_frequency` gives it; None for phrases."""
+def _weights(built: Index, term: Term, *, at_most: bool = False) -> dict[int, float] | None:
+    """Fact number -> the term's weighted count, as `_frequency` gives it; None for phrases.
+
+    `at_most`: for phrases too, the most it can be by the index alone. A phrase occurs in a
+    field no more often than each of its words, so it weighs no more than its rarest word.
+    """
     phrases = (*term.phrases, term.exact) if term.exact else term.phrases
-    if any(len(phrase) != 1 for phrase in phrases):
+    if not at_most and any(len(phrase) != 1 for phrase in phrases):
         return None
-    if len(phrases) == 1:
+    if len(phrases) == 1 and len(phrases[0]) == 1:
         return built.weights(phrases[0][0])
     total: dict[int, float] = {}
-    for (word,) in phrases:  # added up in _frequency's order, so to the same sums
-        for number, weight in built.weights(word).items():
-            total[number] = total.get(number, 0.0) + weight
+    for phrase in phrases:  # added up in _frequency's order, so to the same sums
+        if not phrase:
+            continue
+        rarest, *others = sorted((built.weights(word) for word in phrase), key=len)
+        for number, weight in rarest.items():
+            least = weight
+            for table in others:
+                least = min(least, table.get(number, 0.0))
+            total[number] = total.get(number, 0.0) + least
     return total
 
 
