@@ -10,7 +10,9 @@ searches (answered from the cache), the highest peak resident memory of the firs
 beside the file's size and the interpreter's baseline, and the median first search after a
 fact is added at the end of the file (the cache holds the index of the file before). The
 search is `search rhenium --json --limit 10`; a second table times other kinds of search,
-repeated. Every measurement runs in a process of its own.
+repeated. Every measurement runs in a process of its own. Last come the targets, at the
+largest size: a repeated search at most 2 x one at the smallest, the first search at most
+1.5 x tomli, peak memory above the baseline at most 3 x the file; it exits 1 if one is missed.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 
 def main() -> int:
-    """Measure each size and print one table."""
+    """Measure each size, print the tables and the targets; exit 1 when one is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000, 100_000])
     sizes = parser.parse_args().sizes
@@ -129,7 +131,7 @@ def main() -> int:
                     out.write(ADDED.format(number=number))
                 grown.append(timed(argv, env)[0])
             after_adding = statistics.median(grown)
-            rows.append((size, repeated))
+            rows.append((size, repeated, first / tomli_s, (peak - baseline) / 1024 / megabytes))
             cells = (
                 f"{size:,}", f"{megabytes:.1f}", f"{tomli_s:.2f}", f"{first:.2f}",
                 f"{first / tomli_s:.2f}", f"{repeated:.3f}", f"{peak / 1024:.0f}",
@@ -137,13 +139,25 @@ def main() -> int:
                 f"{after_adding / tomli_s:.2f}",
             )  # fmt: skip
             print("  ".join(f"{cell:>9}" for cell in cells), flush=True)
-    if len(rows) > 1:
-        print(f"repeated search, largest / smallest: {rows[-1][1] / rows[0][1]:.2f}")
     print("\nrepeated searches of other kinds, seconds (median of 3):")
     print("  ".join(f"{name:>9}" for name in ("facts", *OTHERS)))
     for size, *times in others:
         print("  ".join([f"{size:>9,}", *(f"{time:>9.3f}" for time in times)]))
-    return 0
+    (size, repeated, first_ratio, peak_ratio), smallest = rows[-1], rows[0]
+    if len(others) > 1:
+        pairs = zip(OTHERS, others[0][1:], others[-1][1:], strict=True)
+        print("largest / smallest: " + ", ".join(f"{n} {lg / sm:.2f}" for n, sm, lg in pairs))
+    verdicts = [
+        (f"first search at {size:,} / tomli", first_ratio, 1.5),
+        (f"peak memory at {size:,} above the baseline / file", peak_ratio, 3.0),
+    ]
+    if len(rows) > 1:
+        ratio = repeated / smallest[1]
+        verdicts.insert(0, (f"repeated search at {size:,} / at {smallest[0]:,}", ratio, 2.0))
+    print("\ntargets:")
+    for name, ratio, target in verdicts:
+        print(f"  {name:<48}{ratio:>6.2f}  <={target} " + ("ok" if ratio <= target else "MISSED"))
+    return 1 if any(ratio > target for _, ratio, target in verdicts) else 0
 
 
 if __name__ == "__main__":
