@@ -10,7 +10,7 @@ from typing import Any
 
 from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, PartialDate, Source
 
-#: A fact as values, in the order `fact_values` gives them (marshal says no more of them).
+#: A fact as values, in the order `fact_values` gives them; marshal gives them back untyped.
 FactValues = tuple[Any, ...]
 #: A base's sources, entities and files as values, without its facts.
 BaseValues = tuple[tuple[Any, ...], tuple[Any, ...], tuple[str, ...]]
