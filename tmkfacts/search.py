@@ -393,7 +393,8 @@ def search(
 ) -> Results:
     """Facts matching every word of the query and its filters, best match first.
 
-    Ties go to the newer fact. QueryError when the query is empty or malformed.
+    Ties go to the newer fact, then to the one first in the files. QueryError when the query
+    is empty or malformed.
     """
     built = base if isinstance(base, Index) else index(base)
     query = parse(built, text)
