@@ -39,6 +39,8 @@ _CODE = (
     "model.py", "store.py", "search.py", "query.py", "lexicon.toml", "cache.py", "locations.py",
     "index.py", "words.py", "fingerprint.py", "dates.py", "filters.py", "packed.py",
 )  # fmt: skip
+#: What a kept value's file is named with: every value is kept by marshal.
+_SUFFIX = ".marshal"
 
 
 def cache_dir() -> Path | None:
@@ -111,9 +113,6 @@ def put(kind: str, entry: str, value: object) -> None:
     except OSError:  # a read-only or full disk: work without the cache
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
-
-
-_SUFFIX = ".marshal"
 
 
 def load(paths: Iterable[StrPath] | None = None) -> FactBase:
