@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
-from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from tmkfacts import FactsError, cache, index, search, store
 from tmkfacts.fingerprint import PIECE, Hasher, of_bytes, of_file
-from tmkfacts.model import Fact
+from tmkfacts.model import Fact, FactBase
 from tmkfacts.packed import date_key
 
 from .conftest import MINI
@@ -138,7 +137,7 @@ def test_facts_come_back_from_the_index_whole():
 def test_sources_and_entities_come_back_from_the_index_whole():
     base = store.load([MINI])
     for built in (index.of_base(base), index.build([MINI], None)[0], cache.index([MINI])):
-        assert built.base == replace(base, facts=())
+        assert built.base == FactBase(base.sources, base.entities, (), base.files)
         assert [s.origin for s in built.base.sources] == [s.origin for s in base.sources]
         assert [e.origin for e in built.base.entities] == [e.origin for e in base.entities]
         assert built.base.files == base.files

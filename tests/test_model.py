@@ -1,10 +1,12 @@
 import calendar
 import datetime as dt
+import pickle
 import re
 
 import pytest
 
-from tmkfacts import Entity, PartialDate
+from tmkfacts import Entity, Fact, FactBase, PartialDate, Source
+from tmkfacts.model import Origin
 
 
 @pytest.mark.parametrize(
@@ -68,3 +70,49 @@ def test_records_are_immutable():
     entity = Entity("tmk", "TMK", "company")
     with pytest.raises(AttributeError):
         entity.name = "Other"  # type: ignore[misc]
+
+
+def test_a_fact_base_is_immutable():
+    base = FactBase((), (), ())
+    with pytest.raises(AttributeError, match="cannot set 'facts'"):
+        base.facts = ()
+    with pytest.raises(AttributeError, match="cannot delete 'files'"):
+        del base.files
+
+
+def _fact(origin: Origin | None) -> Fact:
+    return Fact("f", PartialDate(2025), "export", "T", "Text.", ("tmk",), ("s",), origin=origin)
+
+
+def test_records_compare_and_hash_without_where_they_were_read():
+    here, there = Origin("a.toml", 3), Origin("b.toml", 40)
+    source = Source("s", "Title", "Publisher", "https://example.org", PartialDate(2025))
+    entity = Entity("tmk", "TMK", "company")
+    for record in (source, entity, _fact(here)):
+        moved = record._replace(origin=there)
+        assert record == moved
+        assert not record != moved  # noqa: SIM202  # tuples define != apart from ==
+        assert hash(record) == hash(moved)
+        assert len({record, moved}) == 1
+        assert record != tuple(record)  # a record is not the tuple of its values
+    assert _fact(here) != _fact(here)._replace(title="Other")
+    assert hash(_fact(here)) != hash(_fact(here)._replace(title="Other"))
+
+
+def test_a_fact_base_compares_its_records_and_files_not_its_digest():
+    facts = (_fact(None),)
+    base = FactBase((), (), facts, ("a.toml",), digest="one")
+    assert base == FactBase((), (), facts, ("a.toml",), digest="two")
+    assert hash(base) == hash(FactBase((), (), facts, ("a.toml",)))
+    assert base != FactBase((), (), facts, ("b.toml",))
+    assert base != FactBase((), (), (), ("a.toml",))
+    assert repr(base) == "FactBase(0 sources, 0 entities, 1 facts, files=('a.toml',))"
+
+
+def test_records_survive_pickling_with_their_origin_and_indexes():
+    fact = _fact(Origin("a.toml", 3))
+    base = FactBase((), (), (fact,), ("a.toml",), digest="d")
+    again = pickle.loads(pickle.dumps(base))
+    assert again == base
+    assert again.digest == "d"
+    assert again.fact("f").origin == Origin("a.toml", 3)

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Precision = Literal["year", "month", "day"]
 
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_DATE = r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"  # compiled by `re` when first parsed
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
 
 
-@dataclass(frozen=True, slots=True)
-class PartialDate:
-    """A date known to the year, the month or the day, and no more precisely."""
+class PartialDate(NamedTuple):
+    """A date known to the year, the month or the day, and no more precisely.
+
+    A record like the model's (see tmkfacts.model): do not order dates as tuples, since a
+    year alone says nothing of its month; `first_day` and `last_day` give the range.
+    """
 
     year: int
     month: int | None = None
@@ -30,7 +32,7 @@ class PartialDate:
     @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Parse "YYYY", "YYYY-MM" or "YYYY-MM-DD"; raise ValueError saying what is wrong."""
-        match = _DATE.fullmatch(text)
+        match = re.fullmatch(_DATE, text)
         if match is None:
             raise ValueError(f"'{text}' is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
         year = int(match[1])
@@ -65,10 +67,6 @@ class PartialDate:
         if self.month is None:
             return dt.date(self.year, 12, 31)
         return dt.date(self.year, self.month, self.day or _days_in(self.year, self.month))
-
-    def __reduce__(self) -> tuple[type[PartialDate], tuple[int, int | None, int | None]]:
-        """Pickle as the three numbers: quicker to load than a dataclass's state."""
-        return PartialDate, (self.year, self.month, self.day)
 
     def __str__(self) -> str:
         text = f"{self.year:04d}"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Category = Literal["io", "syntax", "schema", "reference"]
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One fault in a fact file, located as precisely as it is known."""
 
     file: str
@@ -78,10 +76,9 @@ def known_hint(word: str, choices: Iterable[str]) -> str:
 
 
 # Characters a terminal would act on rather than show: C0 and C1 controls (ESC starts colour
-# and cursor sequences) and the bidi controls that reorder what follows them.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+# and cursor sequences) and the bidi controls that reorder what follows them. A pattern, not
+# compiled at import: `re` compiles it when first used, and --json output never uses it.
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def printable(text: str, *, lines: bool = False) -> str:
@@ -91,7 +88,7 @@ def printable(text: str, *, lines: bool = False) -> str:
     one space, for a message on one line.
     """
     text = text.replace("\t", " ") if lines else " ".join(text.split())
-    return _UNSAFE.sub(_escape, text)
+    return re.sub(_UNSAFE, _escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -7,15 +7,14 @@ need not define partners and summaries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tmkfacts.errors import QueryError, did_you_mean, known_hint
 from tmkfacts.model import Fact, FactBase, PartialDate
 from tmkfacts.vocabularies import KINDS
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(NamedTuple):
     """Which facts to keep. A fact must meet every condition given.
 
     `kinds` keeps facts of any of the kinds; `entities`, `materials` and `tags` keep facts that

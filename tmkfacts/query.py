@@ -12,7 +12,7 @@ import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tmkfacts.errors import QueryError, known_hint
 from tmkfacts.filters import Filter, entity_ids, explain_miss, select
@@ -109,8 +109,7 @@ def closest_fact_ids(base: FactBase, fact_id: str, n: int = 3) -> list[str]:
 # --- partners and memberships -----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Partner:
+class Partner(NamedTuple):
     """An organization TMK deals with, the facts that mention both (oldest first), its parent."""
 
     entity: Entity
@@ -160,8 +159,7 @@ def _relation(relation: str) -> str:
     raise QueryError(f"unknown relation '{relation}'{known_hint(wanted, RELATIONS)}")
 
 
-@dataclass(frozen=True, slots=True)
-class Membership:
+class Membership(NamedTuple):
     """An association or alliance TMK joined: the joining fact and what it is expected to give."""
 
     body: Entity
@@ -188,8 +186,7 @@ def memberships(base: FactBase) -> list[Membership]:
 # --- sources and summaries --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SourceUse:
+class SourceUse(NamedTuple):
     """A source and the facts drawn from it."""
 
     source: Source
@@ -213,8 +210,7 @@ def source_uses(base: FactBase) -> list[SourceUse]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """The fact base at a glance."""
 
     base: FactBase

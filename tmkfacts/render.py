@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.columns import Columns
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.panel import Panel
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -25,6 +23,8 @@ from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.rows import FILE_FIELDS, Row
 
 if TYPE_CHECKING:  # only named in annotations: a table of partners need not define searches
+    from rich.panel import Panel  # imported where used: only `show` and `summary` draw panels
+
     from tmkfacts.query import Membership, Partner, SourceUse, Summary
     from tmkfacts.search import Hit
 
@@ -108,6 +108,8 @@ def hit_table(hits: Sequence[Hit], notes: SourceNotes | None = None) -> Renderab
 
 def fact_panel(base: FactBase, fact: Fact) -> Panel:
     """One fact in full: date and how it is known, kind, text, entities, figures and sources."""
+    from rich.panel import Panel
+
     date = _Text(_dated(fact.date))
     if fact.date_note:
         date.append(f"\n{fact.date_note}", style="dim")
@@ -275,6 +277,8 @@ def source_table(uses: Sequence[SourceUse]) -> Table:
 
 def summary_view(summary: Summary) -> Group:
     """The fact base at a glance: totals, bar charts, export figures, partners, memberships."""
+    from rich.columns import Columns
+
     base = summary.base
     heading = _Text(
         f"{len(base.facts)} facts from {len(base.sources)} sources "
@@ -375,6 +379,8 @@ def _table(*headers: str) -> Table:
 
 
 def _panel(title: str, body: RenderableType) -> Panel:
+    from rich.panel import Panel
+
     return Panel(body, title=_Text(title, style="bold"), title_align="left", expand=False)
 
 

@@ -19,7 +19,6 @@ import heapq
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from tmkfacts.errors import QueryError, known_hint
@@ -35,7 +34,7 @@ FIELDS = ("kind", "entity", "material", "tag", "country", "date", "after", "befo
 _K1, _B = 2.0, 0.3  # facts are short and alike in length, so length says little
 _PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _FILTER = re.compile(r"(-?)([A-Za-z]+):(.*)", re.DOTALL)
-_QUARTER = re.compile(r"(\d{4})-?([QqHh])(\d)")
+_QUARTER = r"(\d{4})-?([QqHh])(\d)"  # compiled by `re` when first used: few queries need it
 
 
 # --- the index --------------------------------------------------------------------------------
@@ -311,7 +310,7 @@ def _date(name: str, value: str) -> PartialDate:
 
 def _range_end(name: str, value: str, *, first: bool) -> PartialDate:
     """One end of a date range: a date, or a quarter or half (2025Q1, 2025H2) as its months."""
-    quarter = _QUARTER.fullmatch(value)
+    quarter = re.fullmatch(_QUARTER, value)
     if quarter is None:
         return _date(name, value)
     year, period, number = int(quarter[1]), quarter[2].upper(), int(quarter[3])
@@ -343,8 +342,7 @@ def _both(first: Filter, second: Filter) -> Filter:
     """A filter that needs both: lists add up and date ranges narrow."""
     since = max((d for d in (first.since, second.since) if d), key=_first_day, default=None)
     until = min((d for d in (first.until, second.until) if d), key=_last_day, default=None)
-    return replace(
-        first,
+    return first._replace(
         kinds=first.kinds + second.kinds,
         entities=first.entities + second.entities,
         materials=first.materials + second.materials,
@@ -366,8 +364,7 @@ def _last_day(date: PartialDate) -> dt.date:
 # --- searching ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A fact found by a search, how well it matched, and the search terms that matched.
 
     `words` are the stems that matched in the fact, for highlighting them.
@@ -379,8 +376,7 @@ class Hit:
     words: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Results:
+class Results(NamedTuple):
     """What a search found, best first, and what it searched for instead of what was typed."""
 
     hits: tuple[Hit, ...]

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
@@ -546,7 +546,7 @@ def _parse_text(name: str, text: str, first_line: int = 1) -> _ParsedFile:
     except tomli.TOMLDecodeError as error:
         problem = _syntax_problem(name, error)
         if problem.line is not None:
-            problem = replace(problem, line=problem.line + first_line - 1)
+            problem = problem._replace(line=problem.line + first_line - 1)
         return _ParsedFile(name, [problem])
     except RecursionError:  # tomli's limit on nesting, or Python's where tomli has none
         message = "invalid TOML: arrays or tables are nested too deeply"
