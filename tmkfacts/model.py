@@ -128,6 +128,7 @@ def _hash(record: tuple[object, ...]) -> int:
 for _record in (Source, Entity, Fact):
     for _name, _method in (("__eq__", _same), ("__ne__", _different), ("__hash__", _hash)):
         setattr(_record, _name, _method)
+del _record, _name, _method
 
 
 class FactBase:
@@ -136,8 +137,16 @@ class FactBase:
     Immutable, and equal to another base of the same records and files.
     """
 
-    __slots__ = ("_entity_index", "_fact_index", "_source_index", "digest", "entities", "facts",
-                 "files", "sources")  # fmt: skip
+    __slots__ = (
+        "_entity_index",
+        "_fact_index",
+        "_source_index",
+        "digest",
+        "entities",
+        "facts",
+        "files",
+        "sources",
+    )
 
     sources: tuple[Source, ...]
     entities: tuple[Entity, ...]
