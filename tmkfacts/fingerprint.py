@@ -1,6 +1,6 @@
 """Fingerprints of fact files, which the cache is keyed by: each file's name, size and hash.
 
-The hash is blake2b over the blake2b of each 8 MiB piece of the file, in order. So a big file
+The hash is blake2b over the blake2b of each 1 MiB piece of the file, in order. So a big file
 is hashed on two cores at once (blake2b lets other threads run while it hashes), and a file
 read a block at a time, as `tmkfacts.store.stream` reads it, has the same hash as one read
 whole.
@@ -20,7 +20,7 @@ except ImportError:  # another Python than CPython
 Fingerprint = tuple[str, int, bytes]
 
 #: The pieces a file is hashed in.
-PIECE = 8 * 2**20
+PIECE = 2**20  # small enough that two threads get about as much of a big file each
 
 _SIZE = 20  # bytes of each hash
 
