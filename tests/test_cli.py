@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from importlib import metadata
 
 import pytest
 from typer.testing import CliRunner
@@ -121,3 +122,27 @@ def test_python_dash_m_reports_bad_file_without_traceback(tmp_path):
     assert done.returncode == 1
     assert done.stdout == f"{bad}:2:6: invalid TOML: Invalid value\n"
     assert done.stderr == "1 problem found\n"
+
+
+def test_the_script_runs_the_command_line_without_the_cyclic_collector():
+    """`tmkfacts` and `python -m tmkfacts` run through `__main__.run`, which turns it off."""
+    (script,) = metadata.entry_points(group="console_scripts", name="tmkfacts")
+    assert script.value == "tmkfacts.__main__:run"
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collector on:', gc.isenabled(), file=sys.stderr))\n"
+        "sys.argv = ['tmkfacts', 'search', 'zzzzqqqq', '--json']\n"
+        "from tmkfacts.__main__ import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=clean_env(), check=False
+    )
+    assert done.returncode == 1, done.stderr  # the command's own exit code: nothing found
+    assert done.stderr.endswith("collector on: False\n")
+
+
+def test_importing_tmkfacts_leaves_the_collector_alone():
+    probe = "import gc, tmkfacts.cli, tmkfacts.__main__; print(gc.isenabled())"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout == "True\n"

@@ -981,5 +981,5 @@ def _no_fact(base: "FactBase", fact_id: str) -> str:
 
 
 def main() -> None:
-    """Entry point of the `tmkfacts` console script."""
+    """Run the command line and exit with its code (the script runs it through __main__.run)."""
     app(prog_name="tmkfacts")

@@ -33,8 +33,9 @@ FIELDS = ("kind", "entity", "material", "tag", "country", "date", "after", "befo
 
 _K1, _B = 2.0, 0.3  # facts are short and alike in length, so length says little
 _PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_FILTER = re.compile(r"(-?)([A-Za-z]+):(.*)", re.DOTALL)
-_QUARTER = r"(\d{4})-?([QqHh])(\d)"  # compiled by `re` when first used: few queries need it
+# Compiled by `re` when first used: few queries hold a filter or a quarter.
+_FILTER = r"(?s)(-?)([A-Za-z]+):(.*)"
+_QUARTER = r"(\d{4})-?([QqHh])(\d)"
 
 
 # --- the index --------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ def parse(base: Index | FactBase, text: str) -> Query:
             if term.phrases[0]:
                 (excluded if negated else phrases).append(term)
             continue
-        if (found := _FILTER.fullmatch(bare)) is not None:
+        if ":" in bare and (found := re.fullmatch(_FILTER, bare)) is not None:
             name, value, negative = found[2].casefold(), found[3], found[1] == "-"
             if name in FIELDS:
                 condition = _filter(name, value)
