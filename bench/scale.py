@@ -52,9 +52,9 @@ OTHERS = {
 # process that started it.
 MEASURED = """
 import resource, sys
-from tmkfacts.cli import main
+from tmkfacts.__main__ import run  # as the `tmkfacts` script runs
 try:
-    main()
+    run()
 finally:
     try:
         with open("/proc/self/status") as status:
