@@ -1,5 +1,9 @@
 """The core's questions, on the small test base: filters, partners, summaries."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tmkfacts import FactBase, PartialDate, load
@@ -8,6 +12,8 @@ from tmkfacts.errors import QueryError
 from tmkfacts.filters import Filter
 
 from .conftest import MINI
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 # mini.toml's facts and dates: first-export 2025-07, founded 2024-06-03, director-quote 2025,
 # guild-membership 2025-03, guild-benefits 2025.
@@ -258,3 +264,25 @@ def test_summary_counts_kinds_years_exports_partners_and_memberships(mini):
     ]
     assert ids(summary.newest) == ["first-export", "guild-membership"]
     assert (summary.first_date, summary.last_date) == (PartialDate(2024, 6, 3), PartialDate(2025))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> FactBase:
+    """A generated base of 2,000 facts: eight partners, with 630 facts between them."""
+    out = tmp_path_factory.mktemp("generated") / "facts.toml"
+    subprocess.run(
+        [sys.executable, str(BENCH / "gen_facts.py"), "2000", "--out", str(out)], check=True
+    )
+    return load([out])
+
+
+def test_each_partner_has_every_fact_naming_it_and_tmk_oldest_first(generated):
+    found = q.partners(generated)
+    assert len(found) > 5
+    assert sum(len(partner.facts) for partner in found) > 500
+    for partner in found:  # the definition, fact by fact
+        named = [f for f in generated.facts if {partner.entity.id, q.SUBJECT} <= set(f.entities)]
+        assert list(partner.facts) == q.oldest_first(named), partner.entity.id
+    for relation in ("buyer", "contractor"):
+        chosen = q.partners(generated, relation)
+        assert chosen == [p for p in found if relation in p.entity.relations]

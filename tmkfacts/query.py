@@ -131,14 +131,15 @@ def partners(base: FactBase, relation: str | None = None) -> list[Partner]:
     """TMK's partners: organizations with `relations`, grouped by relation, then by name."""
     wanted = _relation(relation) if relation is not None else None
     order = list(RELATIONS)
+    with_subject: dict[str, list[Fact]] = {}  # each entity's facts that name TMK too, in order
+    for fact in base.facts:
+        if SUBJECT in fact.entities:
+            for entity_id in dict.fromkeys(fact.entities):
+                with_subject.setdefault(entity_id, []).append(fact)
     found = [
         Partner(
             entity,
-            tuple(
-                oldest_first(
-                    f for f in base.facts if entity.id in f.entities and SUBJECT in f.entities
-                )
-            ),
+            tuple(oldest_first(with_subject.get(entity.id, ()))),
             base.entity(entity.parent) if entity.parent else None,
         )
         for entity in base.entities
