@@ -286,3 +286,11 @@ def test_each_partner_has_every_fact_naming_it_and_tmk_oldest_first(generated):
     for relation in ("buyer", "contractor"):
         chosen = q.partners(generated, relation)
         assert chosen == [p for p in found if relation in p.entity.relations]
+
+
+def test_each_source_has_every_fact_citing_it_in_file_order(generated):
+    uses = q.source_uses(generated)
+    assert [use.source for use in uses] == list(generated.sources)
+    assert sum(len(use.facts) for use in uses) >= len(generated.facts)
+    for use in uses:  # the definition, source by source
+        assert list(use.facts) == [f for f in generated.facts if use.source.id in f.sources]

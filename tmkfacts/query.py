@@ -205,10 +205,12 @@ def citations(base: FactBase, facts: Iterable[Fact]) -> list[SourceUse]:
 
 def source_uses(base: FactBase) -> list[SourceUse]:
     """Every source with the facts that cite it, in file order."""
-    return [
-        SourceUse(source, tuple(f for f in base.facts if source.id in f.sources))
-        for source in base.sources
-    ]
+    citing: dict[str, list[Fact]] = {source.id: [] for source in base.sources}
+    for fact in base.facts:  # one pass: a base may have as many sources as facts
+        for source_id in dict.fromkeys(fact.sources):
+            if (found := citing.get(source_id)) is not None:
+                found.append(fact)
+    return [SourceUse(source, tuple(citing[source.id])) for source in base.sources]
 
 
 class Summary(NamedTuple):
