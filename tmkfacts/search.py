@@ -531,6 +531,18 @@ def _scorer(
     lengths, average = built.lengths, built.average_length
     excluded = () if at_most else query.excluded
 
+    if not excluded and len(tables) == 1 and (table := tables[0]) is not None:
+        idf = rarity[0]  # the commonest query, one word: what the loop below gives, quicker
+
+        def one_word(numbers: Iterable[int]) -> list[tuple[int, float]]:
+            return [
+                (number, round(idf * _saturate(frequency, lengths[number] / average), 3))
+                for number in numbers
+                if (frequency := table.get(number, 0.0))
+            ]
+
+        return one_word
+
     def scored(numbers: Iterable[int]) -> list[tuple[int, float]]:
         found = []
         for number in numbers:
