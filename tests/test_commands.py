@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tmkfacts import load, rows, search
+from tmkfacts import formats, load, rows, search
 from tmkfacts import query as q
 from tmkfacts.cli import app
 
@@ -16,6 +16,7 @@ from .conftest import INVALID, MINI, assert_jq_reads, clean_env, installed_scrip
 
 runner = CliRunner()
 MINI_BASE = load([MINI])
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 # Each command, the words that call it on the test base, and a line its table must hold.
 COMMANDS = {
@@ -74,6 +75,29 @@ def test_json_is_exactly_the_rows_of_the_core():
         rows.partner(partner) for partner in q.partners(MINI_BASE)
     ]
     assert json_of(run("summary", "--json")) == rows.summary(q.summarize(MINI_BASE))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated base of 2,000 facts: its JSON is many times one piece of output."""
+    out = tmp_path_factory.mktemp("generated") / "facts.toml"
+    subprocess.run(
+        [sys.executable, str(BENCH / "gen_facts.py"), "2000", "--out", str(out)], check=True
+    )
+    return out
+
+
+def test_a_big_answer_written_in_pieces_is_the_json_of_all_its_rows(generated):
+    base = load([generated])
+    every = [rows.fact(base, fact) for fact in q.list_facts(base)]
+    whole = runner.invoke(app, ["list", "--json", "--data", str(generated)]).stdout
+    assert len(whole) > 20 * 2**16
+    assert whole == json.dumps(every, ensure_ascii=False, indent=2) + "\n"
+    lines = runner.invoke(app, ["list", "--format", "jsonl", "--data", str(generated)]).stdout
+    assert lines == "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in every)
+    pieces = list(formats.pieces(every, "json"))
+    assert all(len(piece) >= 2**16 for piece in pieces[:-1])
+    assert "".join(pieces) == whole
 
 
 def test_json_keeps_text_exact_and_unescaped():

@@ -839,8 +839,8 @@ def _emit(
             _print(shown, out)
         elif fmt in (Format.json, Format.jsonl):
             ascii_only = not _utf8(sys.stdout)
-            text = formats.write(formats.pick(found, chosen), fmt.value, ascii=ascii_only)
-            typer.echo(text, nl=False)
+            for piece in formats.pieces(formats.pick(found, chosen), fmt.value, ascii=ascii_only):
+                typer.echo(piece, nl=False)
         elif flat and (found or out.fmt is not None):  # an empty table degrades to nothing
             table_like = fmt == Format.markdown or out.fmt is None
             default = view.table if table_like and view.table else available

@@ -7,7 +7,7 @@ is null; lists are always lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +42,14 @@ def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
     Text is written as itself, for UTF-8 output; with `ascii`, as \u escapes, for output that
     cannot hold it.
     """
+    return "".join(encode(rows, ascii=ascii))
+
+
+def encode(rows: Iterable[Row], *, ascii: bool = False) -> Iterator[str]:
+    """The text of `dumps`, in the many small pieces the encoder makes it of, as it makes them."""
     import json  # only for output as JSON: rows are read on every run
 
-    return json.dumps(list(rows), ensure_ascii=ascii, indent=2)
+    return json.JSONEncoder(ensure_ascii=ascii, indent=2).iterencode(list(rows))
 
 
 def fact(base: FactBase, item: Fact) -> Row:
