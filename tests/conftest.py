@@ -22,6 +22,20 @@ settings.register_profile(
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid"
 MINI = DATA / "mini.toml"
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def generate(count: int, out: Path) -> Path:
+    """Write a realistic base of `count` facts to `out` (bench/gen_facts.py); return `out`."""
+    command = [sys.executable, str(BENCH / "gen_facts.py"), str(count), "--out", str(out)]
+    subprocess.run(command, check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated base of 2,500 facts: three runs of [[fact]] tables, as a big file has."""
+    return generate(2500, tmp_path_factory.mktemp("generated") / "facts.toml")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -16,7 +16,6 @@ from .conftest import INVALID, MINI, assert_jq_reads, clean_env, installed_scrip
 
 runner = CliRunner()
 MINI_BASE = load([MINI])
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 # Each command, the words that call it on the test base, and a line its table must hold.
 COMMANDS = {
@@ -75,16 +74,6 @@ def test_json_is_exactly_the_rows_of_the_core():
         rows.partner(partner) for partner in q.partners(MINI_BASE)
     ]
     assert json_of(run("summary", "--json")) == rows.summary(q.summarize(MINI_BASE))
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated base of 2,000 facts: its JSON is many times one piece of output."""
-    out = tmp_path_factory.mktemp("generated") / "facts.toml"
-    subprocess.run(
-        [sys.executable, str(BENCH / "gen_facts.py"), "2000", "--out", str(out)], check=True
-    )
-    return out
 
 
 def test_a_big_answer_written_in_pieces_is_the_json_of_all_its_rows(generated):

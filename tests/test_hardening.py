@@ -21,10 +21,9 @@ from typer.testing import CliRunner
 from tmkfacts import load, search, store
 from tmkfacts.cli import app
 
-from .conftest import MINI, clean_env, installed_script
+from .conftest import MINI, clean_env, generate, installed_script
 
 BAD = Path(__file__).parent / "bad"
-BENCH = Path(__file__).parent.parent / "bench"
 runner = CliRunner()
 COMMANDS = ["list", "search acme", "show first-export", "partners", "memberships", "timeline",
             "summary", "sources", "check"]  # fmt: skip
@@ -358,11 +357,7 @@ def test_no_home_and_read_only_folders(tmp_path):
 
 
 def test_ctrl_c_during_a_long_command_exits_130_quietly(tmp_path):
-    big = tmp_path / "big.toml"
-    generated = subprocess.run(
-        [sys.executable, str(BENCH / "gen_facts.py"), "20000", "--out", str(big)], check=True
-    )
-    assert generated.returncode == 0
+    big = generate(20_000, tmp_path / "big.toml")
     process = subprocess.Popen(
         [*installed_script(), "search", "metal", "--data", str(big)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
@@ -377,10 +372,7 @@ def test_ctrl_c_during_a_long_command_exits_130_quietly(tmp_path):
 
 @pytest.mark.parametrize("command", ["list --json", "timeline", "list", "check --all"])
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path, command):
-    big = tmp_path / "big.toml"
-    subprocess.run(
-        [sys.executable, str(BENCH / "gen_facts.py"), "3000", "--out", str(big)], check=True
-    )
+    big = generate(3000, tmp_path / "big.toml")
     if command == "check --all":  # 3,000 problems to list: every fact's source is unknown
         big.write_text(big.read_text().replace('sources = ["source-', 'sources = ["gone-'))
     pipeline = f"{' '.join(installed_script())} {command} --data {big} | head -c 100 >/dev/null"

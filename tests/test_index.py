@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -19,7 +17,6 @@ from tmkfacts.packed import date_key
 
 from .conftest import MINI
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 BAD = [*sorted((Path(__file__).parent / "bad").glob("*.toml"))]
 INVALID = [*sorted((Path(__file__).parent / "data" / "invalid").glob("*.toml"))]
 QUERIES = [
@@ -35,16 +32,6 @@ BIG_QUERIES = [
 def answers(found: search.Results) -> list[tuple[object, ...]]:
     """What a search found, to compare: each fact whole, with where it was defined."""
     return [(hit.fact, hit.fact.origin, hit.score, hit.words) for hit in found.hits]
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated base of 2,500 facts: three runs of [[fact]] tables, as a big file has."""
-    out = tmp_path_factory.mktemp("big") / "facts.toml"
-    subprocess.run(
-        [sys.executable, str(BENCH / "gen_facts.py"), "2500", "--out", str(out)], check=True
-    )
-    return out
 
 
 def test_a_streamed_kept_and_reopened_index_answer_as_the_loaded_base_does(generated, monkeypatch):

@@ -1,7 +1,5 @@
 """The core's questions, on the small test base: filters, partners, summaries."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,6 @@ from tmkfacts.errors import QueryError
 from tmkfacts.filters import Filter
 
 from .conftest import MINI
-
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 # mini.toml's facts and dates: first-export 2025-07, founded 2024-06-03, director-quote 2025,
 # guild-membership 2025-03, guild-benefits 2025.
@@ -267,30 +263,26 @@ def test_summary_counts_kinds_years_exports_partners_and_memberships(mini):
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> FactBase:
-    """A generated base of 2,000 facts: eight partners, with 630 facts between them."""
-    out = tmp_path_factory.mktemp("generated") / "facts.toml"
-    subprocess.run(
-        [sys.executable, str(BENCH / "gen_facts.py"), "2000", "--out", str(out)], check=True
-    )
-    return load([out])
+def big(generated: Path) -> FactBase:
+    """The generated base of 2,500 facts: ten partners, with 700 facts between them."""
+    return load([generated])
 
 
-def test_each_partner_has_every_fact_naming_it_and_tmk_oldest_first(generated):
-    found = q.partners(generated)
+def test_each_partner_has_every_fact_naming_it_and_tmk_oldest_first(big):
+    found = q.partners(big)
     assert len(found) > 5
     assert sum(len(partner.facts) for partner in found) > 500
     for partner in found:  # the definition, fact by fact
-        named = [f for f in generated.facts if {partner.entity.id, q.SUBJECT} <= set(f.entities)]
+        named = [f for f in big.facts if {partner.entity.id, q.SUBJECT} <= set(f.entities)]
         assert list(partner.facts) == q.oldest_first(named), partner.entity.id
     for relation in ("buyer", "contractor"):
-        chosen = q.partners(generated, relation)
+        chosen = q.partners(big, relation)
         assert chosen == [p for p in found if relation in p.entity.relations]
 
 
-def test_each_source_has_every_fact_citing_it_in_file_order(generated):
-    uses = q.source_uses(generated)
-    assert [use.source for use in uses] == list(generated.sources)
-    assert sum(len(use.facts) for use in uses) >= len(generated.facts)
+def test_each_source_has_every_fact_citing_it_in_file_order(big):
+    uses = q.source_uses(big)
+    assert [use.source for use in uses] == list(big.sources)
+    assert sum(len(use.facts) for use in uses) >= len(big.facts)
     for use in uses:  # the definition, source by source
-        assert list(use.facts) == [f for f in generated.facts if use.source.id in f.sources]
+        assert list(use.facts) == [f for f in big.facts if use.source.id in f.sources]
