@@ -4,15 +4,21 @@
     python bench/scale.py 1000 10000         # other sizes
 
 For each size, bench/gen_facts.py writes a base; then this prints the time tomli alone takes
-to parse it (median of 3), the first `tmkfacts search` after the file changed (median of 3,
-each into an empty cache: it parses, validates, indexes and caches), the median of 5 repeated
-searches (answered from the cache), the highest peak resident memory of the first searches,
-beside the file's size and the interpreter's baseline, and the median first search after a
-fact is added at the end of the file (the cache holds the index of the file before). The
-search is `search rhenium --json --limit 10`; a second table times other kinds of search,
-repeated. Every measurement runs in a process of its own. Last come the targets, at the
-largest size: a repeated search at most 2 x one at the smallest, the first search at most
-1.5 x tomli, peak memory above the baseline at most 3 x the file; it exits 1 if one is missed.
+to parse it (median of 3), the first `tmkfacts search` of the new file (median of 3, each into
+an empty cache: it parses, validates, indexes and caches), the median of 5 repeated searches
+(answered from the cache), the first search after the file's facts change (the slowest of the
+kinds of change below), and the highest peak resident memory of all those first searches,
+beside the file's size and the interpreter's baseline. The search is `search rhenium --json
+--limit 10`.
+
+A second table times the first search after each kind of change, made as people make them:
+a fact's title edited, a fact inserted, a fact removed, each in the middle of the file, and a
+fact added at its end (median of 3 changes of each kind, each in another place, each on top of
+the last; the cache holds the index of the file before the change). A third times other kinds
+of search, repeated. Every measurement runs in a process of its own. Last come the targets, at
+the largest size: a repeated search at most 2 x one at the smallest; the first search after a
+change, and the first search of a new file, at most 1.5 x tomli; peak memory above the baseline
+at most 3 x the file. It exits 1 if one is missed.
 """
 
 from __future__ import annotations
@@ -28,19 +34,47 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 QUERY = ["search", "rhenium", "--json", "--limit", "10"]
-#: How many first searches are timed, each after an empty cache: the median is shown.
+#: How many first searches are timed, of the new file and after each kind of change.
 FIRSTS = 3
-#: A fact added at the end of the file, as people add them: the search after it is timed too.
+#: A fact as a curator writes one: added at the end of the file, or inserted in it.
 ADDED = """
 [[fact]]
 id = "added-{number}"
 date = "2026-11"
 kind = "announcement"
 title = "A fact added to the file about rhenium"
-text = "Added at the end of the file, as a curator adds one."
+text = "Added to the file, as a curator adds one."
 entities = ["tmk"]
 sources = ["source-0"]
 """
+FACT = "\n[[fact]]\n"
+
+
+def edit(text: str, at: int, _number: int) -> str:
+    """The title of the fact after `at` edited."""
+    title = text.index('title = "', at) + len('title = "')
+    return text[:title] + "Edited: " + text[title:]
+
+
+def insert(text: str, at: int, number: int) -> str:
+    """A fact inserted before the one after `at`."""
+    before = text.index(FACT, at)
+    return text[:before] + ADDED.format(number=f"inserted-{number}") + text[before:]
+
+
+def remove(text: str, at: int, _number: int) -> str:
+    """The fact after `at` removed."""
+    start = text.index(FACT, at)
+    return text[:start] + text[text.index(FACT, start + 1) :]
+
+
+def append(text: str, _at: int, number: int) -> str:
+    """A fact added at the end."""
+    return text + ADDED.format(number=number)
+
+
+#: The kinds of change whose first search is timed, each made in FIRSTS places in turn.
+CHANGES = {"edited": edit, "inserted": insert, "removed": remove, "added": append}
 #: Other kinds of query, timed repeated too: a phrase, a typo, a field filter, all of a word.
 OTHERS = {
     "phrase": ["search", '"supply chain"', "--json", "--limit", "10"],
@@ -87,6 +121,30 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
     return elapsed, peak
 
 
+def other_searches(base: Path, env: dict[str, str]) -> list[float]:
+    """The median time of 3 repeated searches of each of the OTHERS kinds."""
+    found = []
+    for words in OTHERS.values():
+        argv = [sys.executable, "-c", MEASURED, *words, "--data", str(base)]
+        found.append(statistics.median(timed(argv, env)[0] for _ in range(3)))
+    return found
+
+
+def after_changes(base: Path, argv: list[str], env: dict[str, str]) -> tuple[list[float], int]:
+    """The median first search after each kind of change (CHANGES), and the highest peak."""
+    medians, peak = [], 0
+    for change in CHANGES.values():
+        times = []
+        for number in range(FIRSTS):  # in the middle of the file, a little further on each time
+            text = base.read_text(encoding="utf-8")
+            base.write_text(change(text, len(text) * (2 + number) // 5, number), encoding="utf-8")
+            elapsed, most = timed(argv, env)
+            times.append(elapsed)
+            peak = max(peak, most)
+        medians.append(statistics.median(times))
+    return medians, peak
+
+
 def main() -> int:
     """Measure each size, print the tables and the targets; exit 1 when one is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,11 +153,11 @@ def main() -> int:
     baseline = timed([sys.executable, "-c", MEASURED, "--version"], dict(os.environ))[1]
     print(f"interpreter baseline: {baseline / 1024:.0f} MiB peak (tmkfacts --version)")
     header = (
-        "facts", "file MB", "tomli s", "first s", "x tomli", "repeat s", "peak MiB", "x file",
-        "added s", "x tomli",
+        "facts", "file MB", "tomli s", "first s", "x tomli", "repeat s", "changed s", "x tomli",
+        "peak MiB", "x file",
     )  # fmt: skip
     print("  ".join(f"{name:>9}" for name in header))
-    rows, others = [], []
+    rows, others, changes = [], [], []
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             base = Path(folder) / f"facts-{size}.toml"
@@ -118,37 +176,39 @@ def main() -> int:
                 env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
                 firsts.append(timed(argv, env))
             first = statistics.median(elapsed for elapsed, _ in firsts)
-            peak = max(peak for _, peak in firsts)
             repeated = statistics.median(timed(argv, env)[0] for _ in range(5))
             megabytes = base.stat().st_size / 1e6
-            others.append([size])
-            for words in OTHERS.values():
-                again = [sys.executable, "-c", MEASURED, *words, "--data", str(base)]
-                others[-1].append(statistics.median(timed(again, env)[0] for _ in range(3)))
-            grown = []
-            for number in range(FIRSTS):  # a fact added at the end, then the first search
-                with base.open("a", encoding="utf-8") as out:
-                    out.write(ADDED.format(number=number))
-                grown.append(timed(argv, env)[0])
-            after_adding = statistics.median(grown)
-            rows.append((size, repeated, first / tomli_s, (peak - baseline) / 1024 / megabytes))
+            others.append([size, *other_searches(base, env)])
+            after, most = after_changes(base, argv, env)
+            changes.append([size, *after])
+            peak = max(most, *(peak for _, peak in firsts))
+            changed = max(after)
+            rows.append(
+                (size, repeated, first / tomli_s, changed / tomli_s,
+                 (peak - baseline) / 1024 / megabytes)
+            )  # fmt: skip
             cells = (
                 f"{size:,}", f"{megabytes:.1f}", f"{tomli_s:.2f}", f"{first:.2f}",
-                f"{first / tomli_s:.2f}", f"{repeated:.3f}", f"{peak / 1024:.0f}",
-                f"{(peak - baseline) / 1024 / megabytes:.1f}", f"{after_adding:.3f}",
-                f"{after_adding / tomli_s:.2f}",
+                f"{first / tomli_s:.2f}", f"{repeated:.3f}", f"{changed:.3f}",
+                f"{changed / tomli_s:.2f}", f"{peak / 1024:.0f}",
+                f"{(peak - baseline) / 1024 / megabytes:.1f}",
             )  # fmt: skip
             print("  ".join(f"{cell:>9}" for cell in cells), flush=True)
+    print("\nfirst search after a change, seconds (median of 3 changes of each kind):")
+    print("  ".join(f"{name:>9}" for name in ("facts", *CHANGES)))
+    for size, *times in changes:
+        print("  ".join([f"{size:>9,}", *(f"{time:>9.3f}" for time in times)]))
     print("\nrepeated searches of other kinds, seconds (median of 3):")
     print("  ".join(f"{name:>9}" for name in ("facts", *OTHERS)))
     for size, *times in others:
         print("  ".join([f"{size:>9,}", *(f"{time:>9.3f}" for time in times)]))
-    (size, repeated, first_ratio, peak_ratio), smallest = rows[-1], rows[0]
+    (size, repeated, first_ratio, changed_ratio, peak_ratio), smallest = rows[-1], rows[0]
     if len(others) > 1:
         pairs = zip(OTHERS, others[0][1:], others[-1][1:], strict=True)
         print("largest / smallest: " + ", ".join(f"{n} {lg / sm:.2f}" for n, sm, lg in pairs))
     verdicts = [
-        (f"first search at {size:,} / tomli", first_ratio, 1.5),
+        (f"first search after a change at {size:,} / tomli", changed_ratio, 1.5),
+        (f"first search of a new file at {size:,} / tomli", first_ratio, 1.5),
         (f"peak memory at {size:,} above the baseline / file", peak_ratio, 3.0),
     ]
     if len(rows) > 1:

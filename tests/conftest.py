@@ -34,7 +34,7 @@ def generate(count: int, out: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated base of 2,500 facts: three runs of [[fact]] tables, as a big file has."""
+    """A generated base of 2,500 facts: a few runs of [[fact]] tables, as a big file has."""
     return generate(2500, tmp_path_factory.mktemp("generated") / "facts.toml")
 
 

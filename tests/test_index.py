@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable
+from contextlib import closing
 from itertools import pairwise
 from pathlib import Path
 
@@ -27,6 +29,13 @@ BIG_QUERIES = [
     "rhenium", "supply chain", '"supply chain" -europe', "exprots", "kind:export metal",
     "date:2020..2022 concentrate", "after:2024-06 plant", "country:CN research", "zzzz",
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def runs_of_about_a_hundred(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are cut into runs of about 100 facts: the generated base into dozens, as a big
+    base is cut into runs of about 1,000."""
+    monkeypatch.setattr(store._Pieces, "RUN", 100)
 
 
 def answers(found: search.Results) -> list[tuple[object, ...]]:
@@ -155,6 +164,43 @@ def test_an_odd_file_gives_the_same_facts_or_problems_streamed_as_loaded(odd, cu
     assert folder is not None
     assert not list(folder.glob("*.tmp"))
     assert len(list(folder.glob("index-*"))) == valid
+
+
+@pytest.mark.parametrize("run", [1, 1000], ids=["each-fact-a-run", "one-run"])
+def test_the_spellings_are_every_word_of_the_facts_and_entities(monkeypatch, run):
+    """Each word as written, folded, with its stem: what a reader learns from every fact."""
+    monkeypatch.setattr(store._Pieces, "RUN", run)
+    base = store.load([MINI])
+    reader = index._Reader(base)
+    for fact in base.facts:
+        reader.fields(fact)
+    learned = {(reader.folded[raw], word) for raw, word in reader.known.items()}
+    assert {"acme", "tashkent", "markets", "grants"} <= {spelling for spelling, _ in learned}
+    for built in (index.of_base(base), cache.index([MINI])):
+        assert set(built.spellings(1, 99)) == learned
+
+
+def test_where_a_file_is_cut_depends_on_its_bytes_not_on_how_they_are_read(
+    generated, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 20)
+    whole = store.cut([generated])
+    assert whole is not None
+    for block in (64, 1000, 4096):
+        monkeypatch.setattr(store._Pieces, "BLOCK", block)
+        assert store.cut([generated]) == whole, block
+    runs = [data or b"" for _, data, _, _ in whole.runs]
+    assert len(runs) > 50
+    assert generated.read_bytes().endswith(b"".join(runs))
+    # A fact changed in one run leaves the others as they were, wherever they now start.
+    changed = tmp_path / "changed.toml"
+    text = generated.read_text()
+    middle = text.index('title = "', len(text) // 2)
+    changed.write_text(text[:middle] + 'title = "Changed ' + text[middle + len('title = "') :])
+    again = store.cut([changed])
+    assert again is not None
+    before = {digest for _, _, _, digest in whole.runs}
+    assert [digest in before for _, _, _, digest in again.runs].count(False) == 1
 
 
 def test_files_cut_into_runs_give_what_the_whole_file_gives(monkeypatch, tmp_path):
@@ -317,7 +363,7 @@ def test_indexes_pickled_by_an_earlier_version_are_removed(tmp_path):
     assert len(kept_entries()) == 1
 
 
-# --- facts appended to the last file extend the kept index ------------------------------------
+# --- changed facts update the kept index ----------------------------------------------------
 
 PLANT = """
 # added later
@@ -353,16 +399,18 @@ GROWN_QUERIES = [*QUERIES, "zinc", '"zinc plant"', "kind:export zinc", "country:
 
 
 class Spy:
-    """Counts the calls of a function while passing them on."""
+    """Counts the calls of a function while passing them on, and those that returned."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
-        self.calls = 0
+        self.calls = self.returned = 0
         self.function = getattr(module, name)
         monkeypatch.setattr(module, name, self)
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         self.calls += 1
-        return self.function(*args, **kwargs)
+        found = self.function(*args, **kwargs)
+        self.returned += 1
+        return found
 
 
 def fresh(files: list[Path]) -> index.Index:
@@ -370,18 +418,43 @@ def fresh(files: list[Path]) -> index.Index:
     return index.build(files, None, made_by=cache._key([]))[0]
 
 
-def same_index(grown: index.Index, built: index.Index) -> None:
+def same_index(
+    updated: index.Index, built: index.Index, queries: Iterable[str] = GROWN_QUERIES
+) -> None:
     """The two answer alike: every query, every fact whole, and what the index says of itself."""
-    for query in GROWN_QUERIES:
-        assert answers(search.search(grown, query)) == answers(search.search(built, query)), query
-    facts, expected = grown.facts(range(grown.count)), built.facts(range(built.count))
-    assert [(facts[n], facts[n].origin) for n in range(grown.count)] == [
-        (expected[n], expected[n].origin) for n in range(built.count)
+    for query in queries:
+        found, expected = search.search(updated, query), search.search(built, query)
+        assert answers(found) == answers(expected), query
+    facts, built_facts = updated.facts(range(updated.count)), built.facts(range(built.count))
+    assert [(facts[n], facts[n].origin) for n in range(updated.count)] == [
+        (built_facts[n], built_facts[n].origin) for n in range(built.count)
     ]
     for name in ("count", "lengths", "dates", "materials", "tags", "names", "base"):
-        assert getattr(grown, name) == getattr(built, name), name
-    assert (grown.ids(), grown.built_from()) == (built.ids(), built.built_from())
-    assert grown.spellings(1, 99) == built.spellings(1, 99)
+        assert getattr(updated, name) == getattr(built, name), name
+    assert (updated.ids(), updated.built_from()) == (built.ids(), built.built_from())
+    assert updated.heads() == built.heads()
+    assert updated.spellings(1, 99) == built.spellings(1, 99)
+    for word in {word for _, word in built.spellings(1, 99)}:
+        assert updated.postings(word) == built.postings(word), word
+
+
+def either(files: list[Path], make: Callable[[], index.Index]) -> index.Index | list[str]:
+    """The index `make` gives, or the problems it raises."""
+    try:
+        return make()
+    except FactsError as error:
+        return [str(problem) for problem in error.problems]
+
+
+def same_answer(files: list[Path], queries: Iterable[str] = GROWN_QUERIES) -> index.Index | None:
+    """`cache.index` answers as an index built afresh does, or raises the same problems."""
+    expected = either(files, lambda: fresh(files))
+    found = either(files, lambda: cache.index(files))
+    if isinstance(expected, index.Index) and isinstance(found, index.Index):
+        same_index(found, expected, queries)
+        return found
+    assert found == expected
+    return None
 
 
 def append(path: Path, text: str, newline: str = "\n") -> None:
@@ -389,34 +462,104 @@ def append(path: Path, text: str, newline: str = "\n") -> None:
         out.write(text.replace("\n", newline).encode())
 
 
+def tables(path: Path) -> list[str]:
+    """The file's head, then each [[fact]] table: joined, they are the file again."""
+    head, *facts = path.read_text().split("[[fact]]\n")
+    return [head, *("[[fact]]\n" + fact for fact in facts)]
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
 @pytest.mark.parametrize("second", [False, True], ids=["one-file", "second-file"])
-def test_facts_appended_to_the_last_file_extend_the_kept_index(
+def test_facts_appended_to_the_last_file_update_the_kept_index(
     monkeypatch, tmp_path, newline, second
 ):
     monkeypatch.setattr(index, "_SPILL", 3)  # postings in many rows, as in a big base
-    monkeypatch.setattr(store._Pieces, "RUN", 1)  # and the new facts read in runs too
+    monkeypatch.setattr(store._Pieces, "RUN", 1)  # every fact a run of its own
     facts = tmp_path / "facts.toml"
     facts.write_bytes((BUYER if second else MINI.read_text()).replace("\n", newline).encode())
     files = [MINI, facts] if second else [facts]
     count = len(store.load(files).facts)
     cache.index(files)
-    extended = Spy(monkeypatch, index, "extend")
+    updated = Spy(monkeypatch, index, "update")
     more = [BUYER.replace("zinc-buyer", f"zinc-{n}") for n in range(2)]
     for number, text in enumerate([PLANT, "".join(more)]):
         append(facts, text, newline)
-        grown = cache.index(files)
-        assert extended.calls == number + 1
-        same_index(grown, fresh(files))
+        grown = same_answer(files)
+        assert updated.returned == number + 1
+    assert grown is not None
     assert grown.count == len(store.load(files).facts) == count + 3
     assert cache.index(files).count == grown.count  # now kept as it is
-    assert extended.calls == 2
+    assert updated.calls == updated.returned == 2
+
+
+def insert_plant(parts: list[str]) -> list[str]:
+    return [*parts[:2], PLANT.lstrip("\n").replace("# added later\n", ""), *parts[2:]]
+
+
+def edit_second(parts: list[str]) -> list[str]:
+    return [*parts[:2], parts[2].replace("Acme is founded", "Acme is set up"), *parts[3:]]
+
+
+def lengthen_first(parts: list[str]) -> list[str]:  # every later fact moves down some lines
+    return [parts[0], parts[1].replace("tags =", 'place = "Tashkent"\n\ntags ='), *parts[2:]]
+
+
+CHANGES = {
+    "insert-in-the-middle": insert_plant,
+    "edit-in-the-middle": edit_second,
+    "remove-the-first": lambda parts: [parts[0], *parts[2:]],  # it said "export" first
+    "remove-the-second": lambda parts: [parts[0], parts[1], *parts[3:]],
+    "remove-the-last": lambda parts: parts[:-1],
+    "swap-two": lambda parts: [parts[0], parts[2], parts[1], *parts[3:]],
+    "lines-move": lengthen_first,
+    "insert-then-edit": lambda parts: edit_second(insert_plant(parts)),
+}
+
+
+@pytest.mark.parametrize("run", [1, 2], ids=["each-fact-a-run", "runs-of-about-two"])
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_facts_changed_anywhere_update_the_kept_index(monkeypatch, tmp_path, change, run):
+    monkeypatch.setattr(store._Pieces, "RUN", run)
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text() + BUYER + BUYER.replace("zinc-buyer", "zinc-more"))
+    cache.index([facts])
+    updated = Spy(monkeypatch, index, "update")
+    facts.write_text("".join(change(tables(facts))))
+    assert same_answer([facts]) is not None
+    assert updated.calls == updated.returned == 1
+
+
+def test_many_changes_to_a_big_base_update_it_as_building_it_afresh_would(
+    generated, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 40)  # dozens of runs
+    facts = tmp_path / "facts.toml"
+    shutil.copy(generated, facts)
+    cache.index([facts])
+    updated = Spy(monkeypatch, index, "update")
+    parts = tables(facts)
+    for step in range(6):  # each change on top of the last, each in another place
+        at = 1 + (step * 397) % (len(parts) - 2)
+        if step % 3 == 0:
+            parts[at] = parts[at].replace("title = ", 'title = "Changed: " + ', 1)
+            parts[at] = parts[at].replace('"Changed: " + "', '"Changed ', 1)
+        elif step % 3 == 1:
+            del parts[at]
+        else:
+            plant = PLANT.replace("zinc-plant", f"zinc-plant-{step}").lstrip("\n")
+            plant = plant.replace('"tmk", "buyer"', '"tmk"').replace("blog-2025", "source-0")
+            parts.insert(at, plant)
+        facts.write_text("".join(parts))
+        found = same_answer([facts], [*BIG_QUERIES, "zinc", '"zinc plant"', "changed"])
+        assert found is not None
+    assert updated.calls == updated.returned == 6
 
 
 @pytest.mark.parametrize(
-    ("appended", "extends"),
+    ("appended", "updates"),
     [
-        ('tags = ["late"]\n' + BUYER, False),  # a key of the last fact, before any new one
+        ('materials = ["zinc"]\n' + BUYER, True),  # a key of the last fact, new to it
+        ('tags = ["late"]\n' + BUYER, False),  # a key the last fact has: now it has it twice
         (
             BUYER + '\n[[source]]\nid = "s"\ntitle = "t"\npublisher = "p"\n'
             'url = "https://x.org"\npublished = "2025"\n',
@@ -432,64 +575,53 @@ def test_facts_appended_to_the_last_file_extend_the_kept_index(
         (BUYER.replace('takes zinc"', 'takes zinc"  # [[fact]]'), True),  # in a comment
     ],
     ids=[
-        "key-of-the-last-fact", "another-table", "header-in-a-string", "comment-after-header",
-        "byte-order-mark", "id-taken", "unknown-entity", "bad-date", "spaces-after-header",
-        "header-in-a-comment",
+        "key-of-the-last-fact", "key-twice", "another-table", "header-in-a-string",
+        "comment-after-header", "byte-order-mark", "id-taken", "unknown-entity", "bad-date",
+        "spaces-after-header", "header-in-a-comment",
     ],
 )  # fmt: skip
-def test_other_additions_are_read_as_a_whole_file_is(monkeypatch, tmp_path, appended, extends):
+def test_other_additions_are_read_as_a_whole_file_is(monkeypatch, tmp_path, appended, updates):
     monkeypatch.setattr(store._Pieces, "RUN", 1)
     facts = tmp_path / "facts.toml"
     shutil.copy(MINI, facts)
     cache.index([facts])
-    extended = Spy(monkeypatch, index, "extend")
+    updated = Spy(monkeypatch, index, "update")
     append(facts, appended)
-    try:
-        expected: index.Index | list[str] = fresh([facts])
-    except FactsError as error:
-        expected = [str(problem) for problem in error.problems]
-    try:
-        grown: index.Index | list[str] = cache.index([facts])
-    except FactsError as error:
-        grown = [str(problem) for problem in error.problems]
-    if isinstance(expected, index.Index) and isinstance(grown, index.Index):
-        same_index(grown, expected)
-    else:
-        assert grown == expected
-    assert extended.calls == extends
+    same_answer([facts])
+    assert updated.calls == updated.returned == updates
 
 
-def test_an_index_is_extended_only_for_the_same_files_grown_at_the_end(monkeypatch, tmp_path):
+def test_an_index_is_updated_only_for_the_same_files_with_the_same_heads(monkeypatch, tmp_path):
     first, second = tmp_path / "first.toml", tmp_path / "second.toml"
     shutil.copy(MINI, first)
     second.write_text(BUYER)
     cache.index([first, second])
-    extended = Spy(monkeypatch, index, "extend")
-    append(first, PLANT)  # the first file grew: the second's facts come after its own
-    same_index(cache.index([first, second]), fresh([first, second]))
-    second.write_text(BUYER.replace("zinc-buyer", "zinc-sellr"))  # changed: same size, not grown
-    append(second, PLANT.replace("zinc-plant", "zinc-mine"))
-    same_index(cache.index([first, second]), fresh([first, second]))
-    unended = tmp_path / "unended.toml"
-    unended.write_text(MINI.read_text().rstrip("\n"))  # no line break at its end
-    cache.index([unended])
-    append(unended, BUYER)
-    same_index(cache.index([unended]), fresh([unended]))
-    assert extended.calls == 0
+    updated = Spy(monkeypatch, index, "update")
+    # An entity renamed: each fact that names it is indexed under its new name.
+    first.write_text(MINI.read_text().replace('name = "Buyer OU"', 'name = "Purchaser OU"'))
+    assert same_answer([first, second], [*GROWN_QUERIES, "purchaser"]) is not None
+    same_answer([second, first])  # the files in another order: their facts, too
+    third = tmp_path / "third.toml"
+    third.write_text(PLANT)
+    same_answer([first, second, third])  # another file
+    assert updated.calls == 0
+    append(second, PLANT)  # and now only facts changed
+    same_answer([first, second])
+    assert updated.calls == updated.returned == 1
 
 
-def test_an_index_by_another_version_is_not_extended(monkeypatch, tmp_path):
+def test_an_index_by_another_version_is_not_updated(monkeypatch, tmp_path):
     facts = tmp_path / "facts.toml"
     shutil.copy(MINI, facts)
     cache.index([facts])
-    extended = Spy(monkeypatch, index, "extend")
+    updated = Spy(monkeypatch, index, "update")
     monkeypatch.setattr(cache, "_CODE", (*cache._CODE, "py.typed"))  # as if tmkfacts changed
     append(facts, BUYER)
-    same_index(cache.index([facts]), fresh([facts]))
-    assert extended.calls == 0
+    same_answer([facts])
+    assert updated.calls == 0
 
 
-def test_a_file_read_whole_is_read_whole_again_when_it_grows(monkeypatch, tmp_path):
+def test_a_file_read_whole_is_read_whole_again_when_it_changes(monkeypatch, tmp_path):
     inline = tmp_path / "inline.toml"  # its facts in an inline array, which tables cannot extend
     fact = 'id = "solo", date = "2025", kind = "profile", title = "T", text = "Words."'
     inline.write_text(
@@ -497,17 +629,18 @@ def test_a_file_read_whole_is_read_whole_again_when_it_grows(monkeypatch, tmp_pa
         + MINI.read_text().split("[[fact]]")[0]
     )
     cache.index([inline])
-    extended = Spy(monkeypatch, index, "extend")
+    updated = Spy(monkeypatch, index, "update")
     append(inline, BUYER)
     with pytest.raises(FactsError) as raised:
         store.load([inline])
     with pytest.raises(FactsError) as again:
         cache.index([inline])
     assert again.value.problems == raised.value.problems
-    assert extended.calls == 0
+    assert updated.calls == 0
 
 
 def test_a_kept_index_that_goes_while_it_is_copied_is_built_afresh(monkeypatch, tmp_path):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
     facts = tmp_path / "facts.toml"
     shutil.copy(MINI, facts)
     cache.index([facts])
@@ -517,9 +650,9 @@ def test_a_kept_index_that_goes_while_it_is_copied_is_built_afresh(monkeypatch, 
         raise FileNotFoundError("removed by another tmkfacts")
 
     monkeypatch.setattr(shutil, "copyfile", gone)
-    extended = Spy(monkeypatch, index, "extend")
-    same_index(cache.index([facts]), fresh([facts]))
-    assert extended.calls == 1  # tried, and then built afresh
+    updated = Spy(monkeypatch, index, "update")
+    same_answer([facts])
+    assert (updated.calls, updated.returned) == (1, 0)  # tried, and then built afresh
     folder = cache.cache_dir()
     assert folder is not None
     assert not list(folder.glob("*.tmp"))
@@ -535,3 +668,21 @@ def test_a_one_word_query_scores_as_any_other_query_does(generated):
         general = search.search(built, f"{word} -zzzzqq")
         assert answers(general) == answers(alone), word
         assert [hit.matched for hit in general.hits] == [hit.matched for hit in alone.hits]
+
+
+@pytest.mark.parametrize("column", ["ids", "record"])
+def test_a_kept_index_with_a_damaged_run_is_not_updated_but_built_afresh(
+    monkeypatch, tmp_path, column
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    folder = cache.cache_dir()
+    assert folder is not None
+    (kept,) = folder.glob("index-*.sqlite")
+    with closing(sqlite3.connect(kept)) as db, db:
+        db.execute(f"UPDATE runs SET {column} = x'ff00'")  # a column named above
+    append(facts, BUYER)
+    same_answer([facts])
+    assert not list(folder.glob("*.tmp"))

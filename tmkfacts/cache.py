@@ -6,7 +6,9 @@ default ~/.cache/tmkfacts): a loaded base as plain values kept by marshal (`tmkf
 a search index as a SQLite file (see `tmkfacts.index`), which a search reads without loading
 the base. The key is a hash of every file's name, size and bytes (see `tmkfacts.fingerprint`),
 in order, and of tmkfacts's own code, so a changed file or a new version of tmkfacts is never
-answered from an old entry. Entries are written to a temporary file and renamed, so a reader
+answered from an old entry. When only some facts changed, the newest index of the same files
+is copied with the runs of facts it holds that are unchanged, and only the others are read
+(see `tmkfacts.index`). Entries are written to a temporary file and renamed, so a reader
 never sees half of one; a folder that cannot be written, or an entry that cannot be read, just
 means working without the cache. TMKFACTS_NO_CACHE=1 turns it off.
 
@@ -29,7 +31,7 @@ from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import Fact, FactBase
 
 if TYPE_CHECKING:
-    from tmkfacts.index import BuiltFrom, Index
+    from tmkfacts.index import Fresh, Index, Kept
 
 
 _T = TypeVar("_T")
@@ -139,7 +141,8 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
 
     # Streamed, so the files' documents are never held whole beside the base; filed under
     # the fingerprints of the very bytes read.
-    loaded, read, _ = store.stream(files, begin)
+    streamed = store.stream(files, begin)
+    loaded, read = streamed.base, streamed.fingerprints
     entry = _key(read) if kept else None
     base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
     if entry is not None:
@@ -180,8 +183,8 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
             return indexing.of_base(store.load(files))
         if (found := _kept_index(_key(fingerprints))) is not None:
             return found
-        if (grown := _grown(files, fingerprints)) is not None:
-            return grown
+        if (updated := _updated(files, fingerprints)) is not None:
+            return updated
 
     def build(path: Path | None) -> tuple[Index, str]:
         built, fingerprints = indexing.build(files, path, made_by=_key([]))
@@ -190,84 +193,101 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
     return _keep_index(build)
 
 
-def _grown(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
-    """The index of files whose last one only grew by [[fact]] tables since one was kept.
+def _updated(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
+    """The index of files whose facts changed since one was kept, but not their heads.
 
-    Then the kept index is copied and the new facts added to it, which costs what they cost,
-    not the whole base. The bytes the file had are checked by their hash, and the new ones read
-    as reading the whole file would read them (`store.more_facts`); in any other case, None.
+    The files are cut into runs of facts as a build cuts them (`store.cut`); the kept index is
+    copied with the runs it holds that are still there, and only the others are read and
+    indexed, which costs what they cost, not the whole base. The new runs are checked as a
+    build checks them, and all the facts' ids together; in any other case, None.
     """
     import sqlite3
 
     from tmkfacts import index as indexing
-    from tmkfacts import store
 
-    folder, last = cache_dir(), files[-1]
-    try:
-        data = last.read_bytes()
-    except OSError:
-        return None
-    found = _kept_before(folder, fingerprints, data) if folder is not None else None
+    folder = cache_dir()
+    found = _kept_like(folder, fingerprints) if folder is not None else None
     if found is None:
         return None
-    kept, before, (made_by, built_from) = found
-    (_, size, had), _ = built_from[-1]  # the file as it was
-    # One pass hashes both what it held then and what it holds now, which must be what was
-    # fingerprinted: a file changed since is built afresh, as read.
-    hasher = fingerprint.Hasher()
-    hasher.update(memoryview(data)[:size])
-    held = hasher.digest()
-    hasher.update(memoryview(data)[size:])
-    if held != had or (str(last), hasher.size, hasher.digest()) != fingerprints[-1]:
-        before.close()
-        return None
-    first_line = data.count(b"\n", 0, size) + 1
-    facts = store.more_facts(str(last), data[size:], first_line, before.base, before.ids())
-    before.close()
-    if facts is None:
-        return None  # built afresh, which reports any problem as `check` does
-    now = [*built_from[:-1], (fingerprints[-1], True)]
+    kept, before = found
     try:
+        runs = _runs(files, fingerprints, before)
+        if runs is None:
+            return None
+        built_from = [(each, True) for each in fingerprints]
         return _keep_index(
-            lambda path: (indexing.extend(kept, path, facts, now, made_by), _key(fingerprints))
+            lambda path: (
+                indexing.update(kept, path, runs, built_from, _key([])),
+                _key(fingerprints),
+            )
         )
-    except (OSError, sqlite3.Error):  # the kept index went, or is damaged: built afresh
+    except (OSError, sqlite3.Error, ValueError, EOFError, TypeError):
+        return None  # the kept index went, or is damaged: built afresh
+    finally:
+        before.close()
+
+
+def _runs(
+    files: list[Path], fingerprints: list[Fingerprint], before: Index
+) -> list[Kept | Fresh] | None:
+    """The runs of the files now, as `update` takes them: those `before` holds, and the others.
+
+    None when the files are not as fingerprinted, their heads are not those `before` read,
+    no run is kept, or a run holds a problem or a fact id another holds too: then the files
+    are read afresh, which says what the problem is.
+    """
+    from tmkfacts import index as indexing
+    from tmkfacts import store
+
+    held = before.kept_runs()
+    cut = store.cut(files, known=held)
+    # The bytes cut must be those fingerprinted: a file changed since is built afresh.
+    if cut is None or cut.fingerprints != fingerprints or cut.heads != before.heads():
         return None
+    runs: list[Kept | Fresh] = []
+    ids: list[str] = []
+    for file, data, line, digest in cut.runs:
+        if (run := held.pop((file, digest), None)) is not None:
+            runs.append(indexing.Kept(run[0], line))
+            ids += run[1]
+            continue
+        facts = None
+        if data is not None:  # else a run the kept index holds, twice: its ids twice
+            facts = store.run_facts(str(files[file]), data, line, before.base)
+        if facts is None:
+            return None
+        runs.append(indexing.Fresh(file, line, digest, facts))
+        ids += (fact.id for fact in facts)
+    if len(set(ids)) < len(ids) or len(runs) == sum(isinstance(r, indexing.Fresh) for r in runs):
+        return None
+    return runs
 
 
-def _kept_before(
-    folder: Path, fingerprints: list[Fingerprint], data: bytes
-) -> tuple[Path, Index, tuple[str, BuiltFrom]] | None:
-    """A kept index of these files, when the last may have held the first lines of `data`.
+def _kept_like(folder: Path, fingerprints: list[Fingerprint]) -> tuple[Path, Index] | None:
+    """The newest kept index by this version of tmkfacts of files with these names, all cut.
 
-    The index must be by this version of tmkfacts, and have read that file in runs; whether
-    those lines are the bytes it read, the caller checks by their hash. Returns its file, the
-    index and what it was built from (see `Index.built_from`).
+    Returns its file and the index, open.
     """
     from tmkfacts import index as indexing
 
-    this_code = _key([])
+    this_code, names = _key([]), [name for name, _, _ in fingerprints]
     for kept in sorted(folder.glob("index-*.sqlite"), key=_age):
         try:
             before = indexing.Index.open(kept)
             made_by, built_from = before.built_from()
+            heads = before.heads()
         except Exception:  # damaged or of another version: not this one
             continue
         if (
             made_by == this_code
-            and len(built_from) == len(fingerprints)
-            and [each for each, _ in built_from[:-1]] == fingerprints[:-1]
-            and _grew_from(built_from[-1], fingerprints[-1][0], data)
+            and [name for (name, _, _), _ in built_from] == names
+            and all(in_runs for _, in_runs in built_from)
+            and len(heads) == len(names)
+            and None not in heads
         ):
-            return kept, before, (made_by, built_from)
+            return kept, before
         before.close()
     return None
-
-
-def _grew_from(was: tuple[Fingerprint, bool], name: str, data: bytes) -> bool:
-    """Whether a file read in runs as `was` may have grown into `data`, by lines at its end."""
-    (old_name, size, _), in_runs = was
-    return in_runs and old_name == name and 0 < size < len(data) and data[size - 1] == 0x0A
 
 
 def _age(path: Path) -> float:

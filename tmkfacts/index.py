@@ -3,10 +3,14 @@
 It lives in SQLite, so that a search reads only the words it asks for and the facts it shows,
 never the whole base: in memory for a base already loaded (`of_base`), or in a file of the
 cache folder for fact files (`build`, then `Index.open`), which is written once and never
-changed: facts added at the end of the files go into a copy (`extend`). A word's postings
-are the numbers of the facts that hold it, in file order, with the word's weighted count in
-each: every occurrence counts by its field (WEIGHTS), so a word in a title counts three times
-one in the text.
+changed. A word's postings are the numbers of the facts that hold it, in file order, with the
+word's weighted count in each: every occurrence counts by its field (WEIGHTS), so a word in a
+title counts three times one in the text.
+
+The index is written run by run, as `tmkfacts.store.stream` cuts the files: each run's
+postings, facts and figures are kept apart, with the digest of its bytes. When some facts
+change, `update` copies the index and indexes only the runs that changed; the runs it keeps
+may now start at another fact number or line, which the index adds as it reads them.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import shutil
 import sqlite3
 import sys
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from tmkfacts import packed
 from tmkfacts.filters import Filter, explain_miss
@@ -47,20 +52,27 @@ CONTENT = ("title", "names", "topics", "text")
 
 #: Changes whenever what the index holds or how it is laid out changes; marshal's format
 #: belongs to the Python version.
-VERSION = f"4 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
+VERSION = f"5 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
 
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
+# A run's facts are numbered run << 32 | place in the run; its postings hold the numbers the
+# facts had when it was written, and its record (see `_Writer.end_run`) what else it adds.
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE runs(run INTEGER PRIMARY KEY, file INTEGER NOT NULL, digest BLOB, ids BLOB NOT NULL,
+    record BLOB NOT NULL);
 CREATE TABLE facts(number INTEGER PRIMARY KEY, fact BLOB NOT NULL);
-CREATE TABLE postings(word TEXT NOT NULL, facts BLOB NOT NULL, weights BLOB NOT NULL);
+CREATE TABLE postings(word TEXT NOT NULL, run INTEGER NOT NULL, facts BLOB NOT NULL,
+    weights BLOB NOT NULL);
 CREATE TABLE spellings(length INTEGER, spelling TEXT, word TEXT, PRIMARY KEY(length, spelling))
     WITHOUT ROWID;
 """
 _INDEXES = "CREATE INDEX IF NOT EXISTS postings_by_word ON postings(word);"
-_DROP = "DROP TABLE meta; DROP TABLE facts; DROP TABLE postings; DROP TABLE spellings;"
+_DROP = """DROP TABLE meta; DROP TABLE runs; DROP TABLE facts; DROP TABLE postings;
+DROP TABLE spellings;"""
+_PLACES = 32  # bits of a fact's number that give its place in its run
 _BATCH = 500  # facts written, or fetched, per statement
 #: Postings kept in memory before they are written: a word's postings are then in several
 #: rows, in order, and a big base never needs all of them in memory at once.
@@ -70,8 +82,34 @@ _SPILL = 1_000_000
 Fields = dict[str, list[str]]
 #: The files an index was built from: each one's fingerprint, and whether it was read in runs.
 BuiltFrom = Sequence[tuple["Fingerprint", bool]]
-#: The meta rows a search reads; the others (ids, files) only extending an index does.
-_SEARCHED = "('version', 'base', 'lengths', 'dates', 'materials', 'tags', 'names')"
+#: The meta rows a search reads; the others (ids, files, heads) only updating an index does.
+_SEARCHED = "('version', 'base', 'lengths', 'dates', 'materials', 'tags', 'names', 'runs')"
+
+
+class Placed(NamedTuple):
+    """A run as an index holds it now: where it starts, and how far it moved since written."""
+
+    run: int
+    start: int  # the number of its first fact
+    size: int  # its facts
+    shift: int  # what to add to the numbers its postings hold
+    lines: int  # what to add to the lines its facts were read on
+
+
+class Kept(NamedTuple):
+    """A run of the index being updated that stays: its number, and the line it now starts on."""
+
+    run: int
+    line: int
+
+
+class Fresh(NamedTuple):
+    """A run that `update` indexes: its file's number, first line, digest, and its facts."""
+
+    file: int
+    line: int
+    digest: bytes
+    facts: list[Fact]
 
 
 class Index:
@@ -90,6 +128,10 @@ class Index:
         self.tags: frozenset[str] = marshal.loads(meta["tags"])
         #: Each entity's id and names, as phrases of words.
         self.names: tuple[tuple[tuple[str, ...], ...], ...] = marshal.loads(meta["names"])
+        #: The runs, in file order.
+        self.runs = [Placed(*each) for each in marshal.loads(meta["runs"])]
+        self._starts = [run.start for run in self.runs]
+        self._placed = {run.run: (place, run.shift) for place, run in enumerate(self.runs)}
         self.count = len(self.lengths)
         self.average_length = (sum(self.lengths) / self.count if self.count else 1.0) or 1.0
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
@@ -121,6 +163,15 @@ class Index:
         """The ids of the facts, in order."""
         return list(marshal.loads(self._meta("ids") or marshal.dumps(())))
 
+    def heads(self) -> list[bytes | None]:
+        """The digest of each file's part before its facts (see `store.Streamed`)."""
+        return list(marshal.loads(self._meta("heads") or marshal.dumps(())))
+
+    def kept_runs(self) -> dict[tuple[int, bytes], tuple[int, tuple[str, ...]]]:
+        """The runs read from files, by file number and digest: each one's number and fact ids."""
+        rows = self._db.execute("SELECT run, file, digest, ids FROM runs WHERE digest NOT NULL")
+        return {(file, digest): (run, marshal.loads(ids)) for run, file, digest, ids in rows}
+
     def _meta(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
@@ -130,10 +181,18 @@ class Index:
         found = self._postings.get(word)
         if found is None:
             found = (array("I"), array("f"))
-            for facts, weights in self._db.execute(
-                "SELECT facts, weights FROM postings WHERE word = ? ORDER BY rowid", (word,)
-            ):
-                found[0].frombytes(facts)
+            placed = self._placed
+            rows = self._db.execute(
+                "SELECT run, facts, weights FROM postings WHERE word = ? ORDER BY rowid", (word,)
+            ).fetchall()
+            rows.sort(key=lambda row: placed[row[0]][0])  # in file order; a run's rows in order
+            for run, facts, weights in rows:
+                shift = placed[run][1]
+                if shift:  # the run moved since it was written
+                    numbers = array("I", facts)
+                    found[0].extend([number + shift for number in numbers])
+                else:
+                    found[0].frombytes(facts)
                 found[1].frombytes(weights)
             self._postings[word] = found
         return found
@@ -189,17 +248,23 @@ class Index:
 
     def facts(self, numbers: Iterable[int]) -> dict[int, Fact]:
         """The facts with these numbers."""
-        wanted = list(numbers)
+        runs, starts = self.runs, self._starts
+        wanted: dict[int, tuple[int, int]] = {}  # the key of each fact: its number, lines moved
+        for number in numbers:
+            run = runs[bisect_right(starts, number) - 1]
+            wanted[run.run << _PLACES | (number - run.start)] = number, run.lines
+        keys = list(wanted)
         found: dict[int, Fact] = {}
-        for start in range(0, len(wanted), _BATCH):
-            batch = wanted[start : start + _BATCH]
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT number, fact FROM facts WHERE number IN ({marks})",
-                batch,
+                f"SELECT number, fact FROM facts WHERE number IN ({marks})", batch
             )
-            found.update((number, _unpack(blob)) for number, blob in rows)
-        return found
+            for key, blob in rows:
+                number, lines = wanted[key]
+                found[number] = _unpack(blob, lines)
+        return dict(sorted(found.items()))  # in file order
 
     def fields(self, fact: Fact) -> Fields:
         """The words of each field of a fact, in order: to find phrases in it."""
@@ -265,21 +330,32 @@ def build(
             writers[:] = [_Writer(db, base)]
             return writers[0].add
 
-        streamed = store.stream(files, begin)
-        writers[0].finish(list(zip(streamed.fingerprints, streamed.in_runs, strict=True)), made_by)
+        def mark(file: int, line: int, digest: bytes | None) -> None:
+            writers[0].start_run(file, line, digest)
+
+        streamed = store.stream(files, begin, mark)
+        built_from = list(zip(streamed.fingerprints, streamed.in_runs, strict=True))
+        writers[0].finish(built_from, made_by, streamed.heads)
     except BaseException:
         _discard(db, path)
         raise
     return Index(db), streamed.fingerprints
 
 
-def extend(
-    kept: Path, path: Path | None, facts: Iterable[Fact], built_from: BuiltFrom, made_by: str
+def update(
+    kept: Path,
+    path: Path | None,
+    runs: Iterable[Kept | Fresh],
+    built_from: BuiltFrom,
+    made_by: str,
 ) -> Index:
-    """The index in the file `kept` with these facts added after its own, in a new file at path.
+    """The index in the file `kept`, with these runs in this order, in a new file at path.
 
-    For facts appended to the last fact file (see `store.more_facts`): the index answers as one
-    built from the grown files would, and costs what the new facts cost, not the whole base.
+    For files whose heads are unchanged, cut as `tmkfacts.store.cut` cuts them: the runs the
+    kept index holds stay as they are, moved if they must be, and only the fresh ones are
+    indexed. The index answers as one built from the files would, and costs what the fresh runs
+    cost, not the whole base. The caller checks the fresh runs' facts, and that no two facts of
+    all the runs have the same id.
     """
     if path is not None:
         try:
@@ -293,10 +369,15 @@ def extend(
             with closing(sqlite3.connect(kept.resolve().as_uri() + "?mode=ro", uri=True)) as old:
                 old.backup(db)
         before = Index(db)
-        writer = _Writer(db, before.base, extending=before)
-        for fact in facts:
-            writer.add(fact)
-        writer.finish(built_from, made_by)
+        writer = _Writer(db, before.base, updating=before)
+        for run in runs:
+            if isinstance(run, Kept):
+                writer.keep_run(run.run, run.line)
+                continue
+            writer.start_run(run.file, run.line, run.digest)
+            for fact in run.facts:
+                writer.add(fact)
+        writer.finish(built_from, made_by, before.heads())
     except BaseException:
         _discard(db, path)
         raise
@@ -308,8 +389,9 @@ class _Reader:
 
     def __init__(self, base: FactBase) -> None:
         self.known: dict[str, str] = {}  # each word as written -> its stem
-        self.spellings: dict[str, str] = {}  # each folded word -> its stem
-        self.seen: dict[str, list[str]] = {}  # see `recurring`
+        self.folded: dict[str, str] = {}  # each word as written -> folded
+        self.raws: set[str] = set()  # the words as written since `spelled` was last asked
+        self.seen: dict[str, tuple[list[str], list[str]]] = {}  # see `recurring`
         self.entity_words = {
             entity.id: self.words(_entity_text(base, entity)) for entity in base.entities
         }
@@ -317,6 +399,7 @@ class _Reader:
 
     def words(self, text: str) -> list[str]:
         raws: list[str] = TOKEN.findall(text)
+        self.raws.update(raws)
         found = list(map(self.known.get, raws))  # most words were met before
         words = [
             self.learn(raw) if word is None else word
@@ -325,17 +408,23 @@ class _Reader:
         return [word for word in words if word] if "" in words else words
 
     def learn(self, raw: str) -> str:
-        folded = fold(raw)
+        folded = self.folded[raw] = fold(raw)
         word = self.known[raw] = stem(folded)
-        self.spellings.setdefault(folded, word)
         return word
+
+    def spelled(self) -> dict[str, str]:
+        """Each word written since last asked, folded, with its word (stem); then forgets them."""
+        raws, self.raws = self.raws, set()
+        known, folded = self.known, self.folded
+        return {folded[raw]: known[raw] for raw in raws}
 
     def recurring(self, text: str) -> list[str]:
         """The words of a text that many facts share, such as a kind, a tag or a year."""
         found = self.seen.get(text)
         if found is None:
-            found = self.seen[text] = self.words(text)
-        return found
+            found = self.seen[text] = (self.words(text), TOKEN.findall(text))
+        self.raws.update(found[1])
+        return found[0]
 
     def fields(self, fact: Fact) -> Fields:
         """The words of each field of a fact, but for its entities', in the order of WEIGHTS."""
@@ -369,27 +458,96 @@ class _Reader:
         }
 
 
+class _Run:
+    """The run a `_Writer` is writing: where it starts, and what it adds but for its facts."""
+
+    def __init__(self, run: int, file: int, line: int, digest: bytes | None, start: int) -> None:
+        self.run, self.file, self.line, self.digest, self.start = run, file, line, digest, start
+        self.materials: set[str] = set()
+        self.tags: set[str] = set()
+
+
 class _Writer:
-    """Adds facts to a new index, or after those of one, keeping postings until `finish`."""
+    """Writes facts into a new index, or an updated copy of one, a run at a time.
+
+    Postings are kept in memory until the run ends, or until there are _SPILL of them.
+    """
 
     def __init__(
-        self, db: sqlite3.Connection, base: FactBase, extending: Index | None = None
+        self, db: sqlite3.Connection, base: FactBase, updating: Index | None = None
     ) -> None:
         self.db = db
         self.base = FactBase(base.sources, base.entities, (), base.files, base.digest)
         self.reader = _Reader(base)
+        self.spellings = self.reader.spelled()  # of the entities; then of each run
         self.postings: dict[str, tuple[array[int], array[float]]] = {}
         self.held = 0  # postings in memory
-        self.lengths = array("d", extending.lengths if extending else ())
-        self.dates = array("q", extending.dates if extending else ())
-        self.materials = set(extending.materials if extending else ())
-        self.tags = set(extending.tags if extending else ())
-        self.ids = extending.ids() if extending else []
+        self.lengths = array("d")
+        self.dates = array("q")
+        self.materials: set[str] = set()
+        self.tags: set[str] = set()
+        self.ids: list[str] = []
         self.rows: list[tuple[int, bytes]] = []
-        if extending is None:
+        self.placed: list[Placed] = []
+        self.run: _Run | None = None
+        self.next_run = 0
+        if updating is None:
             db.executescript(_SCHEMA)
+        else:
+            (most,) = db.execute("SELECT max(run) FROM runs").fetchone()
+            self.next_run = 0 if most is None else most + 1
+
+    def start_run(self, file: int, line: int, digest: bytes | None) -> None:
+        """Start a run of facts: of file number `file`, from `line`, with this digest if any."""
+        self.end_run()
+        self.run = _Run(self.next_run, file, line, digest, len(self.lengths))
+        self.next_run += 1
+
+    def keep_run(self, number: int, line: int) -> None:
+        """Keep a run the index being updated holds, now starting on `line`, as the next run."""
+        self.end_run()
+        ids, record = self.db.execute(
+            "SELECT ids, record FROM runs WHERE run = ?", (number,)
+        ).fetchone()
+        start, written_line, lengths, dates, materials, tags, spellings = marshal.loads(record)
+        now = len(self.lengths)
+        self.lengths.frombytes(lengths)
+        self.dates.frombytes(dates)
+        self.ids += marshal.loads(ids)
+        self.materials.update(materials)
+        self.tags.update(tags)
+        self.spellings.update(spellings)
+        size = len(self.lengths) - now
+        self.placed.append(Placed(number, now, size, now - start, line - written_line))
+
+    def end_run(self) -> None:
+        """End the run being written, if any, and keep its record."""
+        run, self.run = self.run, None
+        if run is None:
+            return
+        self._flush()
+        self._spill(run.run)
+        start = run.start
+        spellings = self.reader.spelled()
+        record = (
+            start, run.line, self.lengths[start:].tobytes(), self.dates[start:].tobytes(),
+            tuple(run.materials), tuple(run.tags), tuple(spellings.items()),
+        )  # fmt: skip
+        self.db.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
+            (run.run, run.file, run.digest, marshal.dumps(tuple(self.ids[start:])),
+             marshal.dumps(record)),
+        )  # fmt: skip
+        self.spellings.update(spellings)
+        self.materials |= run.materials
+        self.tags |= run.tags
+        self.placed.append(Placed(run.run, start, len(self.lengths) - start, 0, 0))
 
     def add(self, fact: Fact) -> None:
+        run = self.run
+        if run is None:  # facts of a base, not read from files: one run
+            self.start_run(-1, 0, None)
+            run = cast(_Run, self.run)
         number = len(self.lengths)
         fields = self.reader.fields(fact)
         weighted = cast(dict[str, float], Counter(fields["text"]))  # its weight is 1: counted in C
@@ -407,13 +565,13 @@ class _Writer:
             found[1].append(weight)
         self.held += len(weighted)
         if self.held >= _SPILL:
-            self._spill()
+            self._spill(run.run)
         self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in CONTENT))
         self.dates.append(packed.date_key(fact.date))
-        self.materials.update(fact.materials)
-        self.tags.update(fact.tags)
+        run.materials.update(fact.materials)
+        run.tags.update(fact.tags)
         self.ids.append(fact.id)
-        self.rows.append((number, _pack(fact)))
+        self.rows.append((run.run << _PLACES | (number - run.start), _pack(fact)))
         if len(self.rows) >= _BATCH:
             self._flush()
 
@@ -421,24 +579,26 @@ class _Writer:
         self.db.executemany("INSERT INTO facts VALUES (?, ?)", self.rows)
         self.rows.clear()
 
-    def _spill(self) -> None:
+    def _spill(self, run: int) -> None:
         self.db.executemany(
-            "INSERT INTO postings VALUES (?, ?, ?)",
+            "INSERT INTO postings VALUES (?, ?, ?, ?)",
             (
-                (word, facts.tobytes(), weights.tobytes())
+                (word, run, facts.tobytes(), weights.tobytes())
                 for word, (facts, weights) in self.postings.items()
             ),
         )
         self.postings.clear()
         self.held = 0
 
-    def finish(self, built_from: BuiltFrom = (), made_by: str = "") -> None:
-        self._flush()
-        self._spill()
+    def finish(
+        self, built_from: BuiltFrom = (), made_by: str = "", heads: Sequence[bytes | None] = ()
+    ) -> None:
+        self.end_run()
+        self._forget_others()
         self.db.executescript(_INDEXES)
-        self.db.executemany(  # a spelling already held stands for the same word
-            "INSERT OR IGNORE INTO spellings VALUES (?, ?, ?)",
-            ((len(spelling), spelling, word) for spelling, word in self.reader.spellings.items()),
+        self.db.executemany(
+            "INSERT INTO spellings VALUES (?, ?, ?)",
+            ((len(spelling), spelling, word) for spelling, word in self.spellings.items()),
         )
         meta = {
             "version": VERSION.encode(),
@@ -453,12 +613,30 @@ class _Writer:
                     for e in self.base.entities
                 )
             ),
+            "runs": marshal.dumps(tuple(tuple(run) for run in self.placed)),
             "ids": marshal.dumps(tuple(self.ids)),
             "files": marshal.dumps([(*each, in_runs) for each, in_runs in built_from]),
+            "heads": marshal.dumps(tuple(heads)),
             "made_by": made_by.encode(),
         }
         self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self.db.commit()
+
+    def _forget_others(self) -> None:
+        """Remove what the index being updated held of runs it no longer has, and its spellings."""
+        kept = [run.run for run in self.placed]
+        self.db.execute("CREATE TEMPORARY TABLE kept(run INTEGER PRIMARY KEY)")
+        self.db.executemany("INSERT INTO kept VALUES (?)", ((run,) for run in kept))
+        gone = [row[0] for row in self.db.execute("SELECT run FROM runs WHERE run NOT IN kept")]
+        if gone:
+            self.db.execute("DELETE FROM postings WHERE run NOT IN kept")
+            self.db.executemany(
+                "DELETE FROM facts WHERE number >= ? AND number < ?",
+                ((run << _PLACES, (run + 1) << _PLACES) for run in gone),
+            )
+            self.db.execute("DELETE FROM runs WHERE run NOT IN kept")
+        self.db.execute("DROP TABLE kept")
+        self.db.execute("DELETE FROM spellings")
 
 
 def _pack(fact: Fact) -> bytes:
@@ -466,9 +644,12 @@ def _pack(fact: Fact) -> bytes:
     return marshal.dumps(packed.fact_values(fact))
 
 
-def _unpack(data: bytes) -> Fact:
-    """The fact that `_pack` made these bytes of."""
-    return packed.fact_of(marshal.loads(data))
+def _unpack(data: bytes, lines: int = 0) -> Fact:
+    """The fact that `_pack` made these bytes of, read `lines` lines further down its file."""
+    values = marshal.loads(data)
+    if lines and values[-1] is not None:
+        values = (*values[:-1], values[-1] + lines)
+    return packed.fact_of(values)
 
 
 def _figure_text(figure: Figure) -> str:

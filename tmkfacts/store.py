@@ -10,18 +10,18 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
+from zlib import crc32
 
 import tomli
 
 from tmkfacts.bulk import uncollected
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
-from tmkfacts.fingerprint import Fingerprint, Hasher
+from tmkfacts.fingerprint import Fingerprint, Hasher, blake2b
 from tmkfacts.locations import (
     BUILTIN,
     MAX_FILE_BYTES,
@@ -70,13 +70,16 @@ _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 __all__ = [
     "BUILTIN",
     "MAX_FILE_BYTES",
+    "Cut",
+    "RunMark",
     "Streamed",
     "builtin_path",
+    "cut",
     "default_paths",
     "load",
     "loads",
-    "more_facts",
     "resolve",
+    "run_facts",
     "stream",
     "user_data_dir",
 ]
@@ -112,28 +115,40 @@ class Streamed(NamedTuple):
     """What `stream` read: the base without its facts, and each file's fingerprint as read.
 
     `in_runs` says of each file whether it was read in runs of [[fact]] tables, which it can be
-    when nothing but such tables follows its first fact: then facts appended to it can be read
-    apart from it (see `more_facts`).
+    when nothing but such tables follows its first fact. `heads` holds the digest of each
+    file's part before its first fact, or None when that part held facts or the file was read
+    whole: an index of files whose heads are unchanged can keep the runs that are (see `cut`).
     """
 
     base: FactBase
     fingerprints: list[Fingerprint]
     in_runs: list[bool]
+    heads: list[bytes | None]
 
 
-def stream(paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]]) -> Streamed:
+#: Called before each run of facts that `stream` hands over: the number of the file it is in,
+#: the line it starts on and the digest of its bytes (None for facts not read in a run).
+RunMark = Callable[[int, int, bytes | None], None]
+
+
+def stream(
+    paths: Sequence[Path],
+    begin: Callable[[FactBase], Callable[[Fact], None]],
+    mark: RunMark | None = None,
+) -> Streamed:
     """Validate fact files as `load` does, handing each fact over instead of keeping it.
 
     `begin` is given the base without its facts (its sources, entities and files) and returns
-    what takes each fact, in order. A file is read a block, and parsed a run of [[fact]]
-    tables, at a time, so that neither its bytes nor its document are ever held whole. Raises
-    FactsError as `load` would, possibly after some facts were taken.
+    what takes each fact, in order; `mark`, if given, is told where each run starts. A file is
+    read a block, and parsed a run of [[fact]] tables, at a time, so that neither its bytes nor
+    its document are ever held whole. Raises FactsError as `load` would, possibly after some
+    facts were taken.
     """
     whole: set[int] = set()  # the files that turned out to need reading whole
     with uncollected():  # what takes the facts makes many objects too
         while True:
             try:
-                return _stream(paths, begin, whole)
+                return _stream(paths, begin, mark or _unmarked, whole)
             except _ReadWhole as again:  # facts already taken are taken again, from the start
                 whole.add(again.file)
 
@@ -143,8 +158,15 @@ class _ReadWhole(Exception):  # noqa: N818  # not an error: a file must be read 
         self.file = file
 
 
+def _unmarked(_file: int, _line: int, _digest: bytes | None) -> None:
+    pass
+
+
 def _stream(
-    paths: Sequence[Path], begin: Callable[[FactBase], Callable[[Fact], None]], whole: set[int]
+    paths: Sequence[Path],
+    begin: Callable[[FactBase], Callable[[Fact], None]],
+    mark: RunMark,
+    whole: set[int],
 ) -> Streamed:
     with ExitStack() as stack:
         files = []
@@ -156,6 +178,10 @@ def _stream(
             files.append(_Pieces(str(path), handle, paths, whole=number in whole))
         heads = [_parse_text(file.name, file.head()) for file in files]
         held = [head.facts for head in heads]  # the facts of files read whole
+        digests = [
+            None if file.whole or head.facts else file.head_digest
+            for file, head in zip(files, heads, strict=True)
+        ]
         for head in heads:
             head.facts = []
         try:
@@ -167,20 +193,23 @@ def _stream(
         del heads
         take = begin(base)
         for number, (file, facts) in enumerate(zip(files, held, strict=True)):
+            if facts:
+                mark(number, 1, None)
             for fact in facts:
                 take(fact)
-            for text, first_line in file.runs():
-                if text is None:
+            for data, first_line, digest in file.runs():
+                if data is None:
                     raise _ReadWhole(number)
-                part = _parse_text(file.name, text, first_line)
+                part = _parse_text(file.name, file.text(data), first_line)
                 if part.problems:  # perhaps a cut inside a multi-line string
                     raise _ReadWhole(number)
                 if not _fits(part, seen, known):
                     _raise_precisely(paths)
+                mark(number, first_line, digest)
                 for fact in part.facts:
                     take(fact)
         fingerprints = [file.fingerprint() for file in files]
-        return Streamed(base, fingerprints, [not file.whole for file in files])
+        return Streamed(base, fingerprints, [not file.whole for file in files], digests)
 
 
 def _fits(part: _ParsedFile, seen: set[str], known: dict[str, set[str]]) -> bool:
@@ -196,42 +225,65 @@ def _fits(part: _ParsedFile, seen: set[str], known: dict[str, set[str]]) -> bool
     return True
 
 
-def more_facts(
-    name: str, appended: bytes, first_line: int, base: FactBase, ids: Iterable[str]
-) -> list[Fact] | None:
-    """The facts of bytes appended to a file that `stream` read in runs, read as it would.
+class Cut(NamedTuple):
+    """Fact files cut as `stream` cuts them, unparsed: see `cut`."""
 
-    `first_line` is the line the bytes start on; the file before them must end with a line
-    break, and `base` and `ids` are its records (the base's facts are not looked at: `ids` are
-    theirs). The bytes must hold blank or comment lines, then [[fact]] tables alone: then to
-    TOML they mean what they mean in the whole file. None when they do not, or hold any problem
-    at all; reading the whole file then says what it is.
+    #: The digest of each file's part before its first fact.
+    heads: list[bytes]
+    #: Each run of [[fact]] tables: the number of its file, its bytes (None for a run already
+    #: known), the line it starts on, and the digest of its bytes.
+    runs: list[tuple[int, bytes | None, int, bytes]]
+    #: Each file's fingerprint, of the bytes cut.
+    fingerprints: list[Fingerprint]
+
+
+def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut | None:
+    """The files cut into their heads and runs of facts as `stream` cuts them, without parsing.
+
+    A run's facts mean to TOML what they mean in the whole file, and the cuts depend only on
+    the bytes near them, so a change to some facts changes only the runs that hold them. The
+    bytes of runs in `known`, by file number and digest, are not kept. None when a file cannot
+    be read, or would be read whole; `stream` then says why, or reads it.
     """
-    if _OTHER_HEADER.search(appended) or appended.startswith(b"\xef\xbb\xbf"):
-        return None
-    starts = [found.start() for found in _FACT_LINE.finditer(appended)]
-    if not starts:
-        return None
+    heads: list[bytes] = []
+    runs: list[tuple[int, bytes | None, int, bytes]] = []
+    fingerprints: list[Fingerprint] = []
     try:
-        head = appended[: starts[0]].decode("utf-8")
-        if tomli.loads(head):  # keys that belong to the file's last fact
-            return None
-        cuts = [*starts[:: _Pieces.RUN], len(appended)]  # runs of [[fact]] tables, as read
-        texts = [appended[start:end].decode("utf-8") for start, end in pairwise(cuts)]
-    except (UnicodeDecodeError, tomli.TOMLDecodeError):
+        for number, path in enumerate(paths):
+            with path.open("rb") as handle:
+                pieces = _Pieces(str(path), handle, paths, whole=False)
+                pieces.head()
+                if pieces.whole:
+                    return None
+                heads.append(pieces.head_digest)
+                for data, first_line, digest in pieces.runs():
+                    if data is None:
+                        return None
+                    kept = None if (number, digest) in known else data
+                    runs.append((number, kept, first_line, digest))
+                fingerprints.append(pieces.fingerprint())
+    except (OSError, FactsError):
+        return None
+    return Cut(heads, runs, fingerprints)
+
+
+def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[Fact] | None:
+    """The facts of a run that `cut` cut from the file `name`, read as `stream` reads them.
+
+    `base` holds the sources and entities of the files' heads. The run's fact ids are not
+    checked against other runs'; the caller does that. None when the run holds any problem at
+    all: reading the files again says what it is.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
     known = {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
-    seen = set(ids)
-    facts: list[Fact] = []
-    line = first_line + head.count("\n")
     with uncollected():
-        for text in texts:
-            part = _parse_text(name, text, line)
-            if part.problems or not _fits(part, seen, known):
-                return None
-            facts += part.facts
-            line += text.count("\n")
-    return facts
+        part = _parse_text(name, text, first_line)
+        if part.problems or not _fits(part, set(), known):
+            return None
+    return part.facts
 
 
 def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
@@ -242,8 +294,9 @@ def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
 
 #: A [[fact]] header as written by people and tools, where a file may be cut into runs.
 _FACT_LINE = re.compile(rb"^\[\[fact\]\][ \t]*\r?$", re.MULTILINE)
-#: Any other header; one after the first fact means reading the file whole.
-_OTHER_HEADER = re.compile(rb"^[ \t]*\[(?!\[fact(?:\.figures)?\]\][ \t]*\r?$)", re.MULTILINE)
+#: Any other header after a line break; one after the first fact means reading the file whole.
+#: (A run starts with a [[fact]] line; the line break in front lets `re` look for it quickly.)
+_OTHER_HEADER = re.compile(rb"\n[ \t]*\[(?!\[fact(?:\.figures)?\]\][ \t]*\r?$)", re.MULTILINE)
 #: A top-level key `fact`, which would clash with the [[fact]] tables that follow.
 _ROOT_FACT = re.compile(rb"""^[ \t]*(?:fact|"fact"|'fact')[ \t]*[=.]""", re.MULTILINE)
 
@@ -254,11 +307,15 @@ class _Pieces:
     A cut is made only at a `[[fact]]` line, and only in a file that after its first fact has
     no other headers than [[fact]] and [[fact.figures]]: then each run means, to TOML, just
     what it means in the whole file. (A cut inside a multi-line string leaves a run that does
-    not parse; then the file is read whole.)
+    not parse; then the file is read whole.) A run ends after a [[fact]] table whose bytes'
+    CRC-32 is a multiple of RUN, or after LONGEST tables: so where it ends depends on those
+    bytes alone, and facts added, changed or removed in one place leave the other runs as
+    they were.
     """
 
     BLOCK = 1 << 20
-    RUN = 1000  # facts
+    RUN = 1000  # facts in a run, on average
+    LONGEST = 8  # times RUN: the most facts in a run
 
     def __init__(self, name: str, handle: BinaryIO, paths: Sequence[Path], whole: bool) -> None:
         self.name, self.handle, self.paths, self.whole = name, handle, paths, whole
@@ -266,6 +323,7 @@ class _Pieces:
         self.buffer = bytearray()  # what is read and not yet handed on; grows in place
         self.line = 1  # the line that the buffer starts on
         self.ended = False
+        self.head_digest = b""
 
     def fingerprint(self) -> Fingerprint:
         """The file's name, size and hash, of everything read."""
@@ -282,7 +340,8 @@ class _Pieces:
         self.buffer += block
         return True
 
-    def _text(self, data: bytes | bytearray, first: bool = False) -> str:
+    def text(self, data: bytes | bytearray, first: bool = False) -> str:
+        """The text of bytes of the file; with `first`, of its first bytes."""
         try:
             return data.decode("utf-8-sig" if first else "utf-8")
         except UnicodeDecodeError:
@@ -291,13 +350,13 @@ class _Pieces:
     def _fact_line(self, start: int) -> re.Match[bytes] | None:
         """The next whole [[fact]] line from start, reading on as far as needed."""
         while True:
-            found = _FACT_LINE.search(self.buffer, start)
+            found = _search_fact_line(self.buffer, start)
             # `$` also matches at the buffer's end, where the line may go on in the next block.
             if found and (found.end() < len(self.buffer) or self.ended):
                 return found
             if not self._more():
                 return found
-            start = max(0, found.start() if found else len(self.buffer) - self.BLOCK - 64)
+            start = max(start, found.start() if found else len(self.buffer) - self.BLOCK - 64)
 
     def head(self) -> str:
         """What comes before the first fact; the whole file when it has to be read whole."""
@@ -306,31 +365,56 @@ class _Pieces:
             while self._more():
                 pass
             self.whole = True
-            text, self.buffer = self._text(self.buffer, first=True), bytearray()
+            text, self.buffer = self.text(self.buffer, first=True), bytearray()
             return text
         head, self.buffer = self.buffer[: found.start()], self.buffer[found.start() :]
         self.line += head.count(b"\n")
-        return self._text(head, first=True)
+        self.head_digest = _digest(head)
+        return self.text(head, first=True)
 
-    def runs(self) -> Iterator[tuple[str | None, int]]:
-        """The facts, as runs of text and the line each starts on; (None, 0) to read it whole."""
+    def runs(self) -> Iterator[tuple[bytes | None, int, bytes]]:
+        """The facts, as runs of bytes with the line each starts on and the digest of its bytes.
+
+        (None, 0, b"") when the file has to be read whole.
+        """
         while self.buffer:
-            cut, start = None, 1
-            for _ in range(self.RUN):
+            table, start, cut = 0, 1, None  # the buffer starts with a [[fact]] line
+            for _ in range(self.RUN * self.LONGEST):
                 found = self._fact_line(start)
                 if found is None:
                     break
-                cut, start = found.start(), found.end()
-            if found is None:
+                if crc32(self.buffer[table : found.start()]) % self.RUN == 0:
+                    cut = found.start()
+                    break
+                table, start = found.start(), found.end()
+            else:
+                cut = table
+            if cut is None:  # the last run: the rest of the file
                 while self._more():
                     pass
                 cut = len(self.buffer)
-            run, self.buffer = self.buffer[:cut], self.buffer[cut:]
+            run, self.buffer = bytes(memoryview(self.buffer)[:cut]), self.buffer[cut:]
             if _OTHER_HEADER.search(run):
-                yield None, 0
+                yield None, 0, b""
                 return
-            yield self._text(run), self.line
+            yield run, self.line, _digest(run)
             self.line += run.count(b"\n")
+
+
+def _search_fact_line(data: bytes | bytearray, start: int) -> re.Match[bytes] | None:
+    """`_FACT_LINE.search(data, start)`, three times quicker: bytes.find looks for its start."""
+    at = data.find(b"[[fact]]", start)
+    while at >= 0:
+        found = _FACT_LINE.match(data, at)  # `^` still needs a line break before it
+        if found:
+            return found
+        at = data.find(b"[[fact]]", at + 1)
+    return None
+
+
+def _digest(data: bytes | bytearray) -> bytes:
+    """The digest that tells a file's head or run from any other."""
+    return blake2b(data, digest_size=20).digest()
 
 
 def loads(document: str | bytes, name: str = "<string>") -> FactBase:
