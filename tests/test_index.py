@@ -591,22 +591,107 @@ def test_other_additions_are_read_as_a_whole_file_is(monkeypatch, tmp_path, appe
     assert updated.calls == updated.returned == updates
 
 
-def test_an_index_is_updated_only_for_the_same_files_with_the_same_heads(monkeypatch, tmp_path):
+NEW_SOURCE = """
+[[source]]
+id = "new-report"
+title = "A new report"
+publisher = "Example Wire"
+url = "https://example.org/new"
+published = "2026-01"
+"""
+#: Changes to the sources and entities of mini.toml, what they are checked by, and how many of
+#: its five facts' runs must be read again: those that name what changed, or the parent of it.
+HEAD_CHANGES = {
+    "source-added": (lambda head: head + NEW_SOURCE, ["rhenium"], 0),
+    "entity-renamed": (
+        lambda head: head.replace('name = "Metals Guild"', 'name = "Metals League"'),
+        ["league", "guild", "MG"], 2,
+    ),
+    "parent-renamed": (
+        lambda head: head.replace('name = "Holding Group"', 'name = "Holdco Group"'),
+        ["holdco", "holding"], 1,
+    ),
+    "country-changed": (
+        lambda head: head.replace('country = "EE"', 'country = "LV"'),
+        ["country:LV", "country:EE"], 1,
+    ),
+    "description-changed": (
+        lambda head: head.replace("A metals producer.", "A producer of metals."), ["producer"], 0,
+    ),
+    "entity-added": (
+        lambda head: head + '\n[[entity]]\nid = "newco"\nname = "Newco"\ntype = "company"\n',
+        ["newco"], 0,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "queries", "read"), HEAD_CHANGES.values(), ids=HEAD_CHANGES)
+def test_sources_and_entities_changed_update_the_kept_index(
+    monkeypatch, tmp_path, change, queries, read
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    head, *tables = MINI.read_text().split("[[fact]]\n")
+    facts.write_text(MINI.read_text())
+    cache.index([facts])
+    updated, runs = Spy(monkeypatch, index, "update"), Spy(monkeypatch, store, "run_facts")
+    facts.write_text("[[fact]]\n".join([change(head), *tables]))
+    assert same_answer([facts], [*GROWN_QUERIES, *queries]) is not None
+    assert (updated.calls, updated.returned, runs.calls) == (1, 1, read)
+
+
+def test_a_source_added_with_a_fact_that_cites_it_updates_the_kept_index(monkeypatch, tmp_path):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    head, *tables = MINI.read_text().split("[[fact]]\n")
+    facts.write_text(MINI.read_text())
+    cache.index([facts])
+    updated = Spy(monkeypatch, index, "update")
+    cites = BUYER.replace("wire-2025-07-14", "new-report")
+    facts.write_text("[[fact]]\n".join([head + NEW_SOURCE, *tables]) + cites)
+    assert same_answer([facts]) is not None
+    assert updated.returned == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda head: head.replace('id = "blog-2025"', 'id = "blog-2026"'),  # a source cited
+        lambda head: head.replace('id = "jane-doe"', 'id = "john-doe"'),  # an entity named
+        lambda head: head.replace('parent = "holding"', 'parent = "nobody"'),
+        lambda head: head + BUYER.replace("[[fact]]", "[[ fact ]]"),  # not where a file is cut
+    ],
+    ids=["source-gone", "entity-gone", "unknown-parent", "a-fact-among-them"],
+)
+def test_other_changes_to_sources_and_entities_are_read_as_a_whole_file_is(
+    monkeypatch, tmp_path, change
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    head, *tables = MINI.read_text().split("[[fact]]\n")
+    facts.write_text(MINI.read_text())
+    cache.index([facts])
+    updated = Spy(monkeypatch, index, "update")
+    facts.write_text("[[fact]]\n".join([change(head), *tables]))
+    same_answer([facts])
+    assert updated.returned == 0
+
+
+def test_an_index_is_updated_only_for_the_same_files(monkeypatch, tmp_path):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
     first, second = tmp_path / "first.toml", tmp_path / "second.toml"
     shutil.copy(MINI, first)
     second.write_text(BUYER)
     cache.index([first, second])
     updated = Spy(monkeypatch, index, "update")
-    # An entity renamed: each fact that names it is indexed under its new name.
-    first.write_text(MINI.read_text().replace('name = "Buyer OU"', 'name = "Purchaser OU"'))
-    assert same_answer([first, second], [*GROWN_QUERIES, "purchaser"]) is not None
     same_answer([second, first])  # the files in another order: their facts, too
     third = tmp_path / "third.toml"
     third.write_text(PLANT)
     same_answer([first, second, third])  # another file
     assert updated.calls == 0
-    append(second, PLANT)  # and now only facts changed
-    same_answer([first, second])
+    append(second, PLANT)  # the same files, one of them changed
+    first.write_text(MINI.read_text().replace('name = "Buyer OU"', 'name = "Purchaser OU"'))
+    same_answer([first, second], [*GROWN_QUERIES, "purchaser"])
     assert updated.calls == updated.returned == 1
 
 

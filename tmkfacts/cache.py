@@ -194,12 +194,14 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
 
 
 def _updated(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
-    """The index of files whose facts changed since one was kept, but not their heads.
+    """The index of files of which some facts, sources or entities changed since one was kept.
 
-    The files are cut into runs of facts as a build cuts them (`store.cut`); the kept index is
-    copied with the runs it holds that are still there, and only the others are read and
-    indexed, which costs what they cost, not the whole base. The new runs are checked as a
-    build checks them, and all the facts' ids together; in any other case, None.
+    The files are cut into runs of facts as a build cuts them (`store.cut`); the newest kept
+    index of the same files is copied with the runs it holds that are still there, and only the
+    others are read and indexed, which costs what they cost, not the whole base. A run is read
+    again too when it names an entity or source that changed so that it would be indexed
+    otherwise, or went (`index.changed`). The new runs are checked as a build checks them, and
+    all the facts' ids together; in any other case, None.
     """
     import sqlite3
 
@@ -211,13 +213,22 @@ def _updated(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None
         return None
     kept, before = found
     try:
-        runs = _runs(files, fingerprints, before)
-        if runs is None:
+        planned = _plan(files, fingerprints, before)
+        if planned is None:
             return None
+        base, runs, heads = planned
         built_from = [(each, True) for each in fingerprints]
         return _keep_index(
             lambda path: (
-                indexing.update(kept, path, runs, built_from, _key([])),
+                indexing.update(
+                    kept,
+                    path,
+                    base=base,
+                    runs=runs,
+                    built_from=built_from,
+                    heads=heads,
+                    made_by=_key([]),
+                ),
                 _key(fingerprints),
             )
         )
@@ -227,40 +238,54 @@ def _updated(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None
         before.close()
 
 
-def _runs(
+def _plan(
     files: list[Path], fingerprints: list[Fingerprint], before: Index
-) -> list[Kept | Fresh] | None:
-    """The runs of the files now, as `update` takes them: those `before` holds, and the others.
+) -> tuple[FactBase, list[Kept | Fresh], list[bytes | None]] | None:
+    """What `index.update` needs to index the files as they are now.
 
-    None when the files are not as fingerprinted, their heads are not those `before` read,
-    no run is kept, or a run holds a problem or a fact id another holds too: then the files
-    are read afresh, which says what the problem is.
+    The base of their heads, their runs (those `before` holds that can stay, and the others)
+    and their heads' digests.
+
+    None when the files are not as fingerprinted, no run can stay, or the heads or a run hold
+    a problem, or a fact id another holds too: then the files are read afresh, which says what
+    the problem is.
     """
     from tmkfacts import index as indexing
     from tmkfacts import store
 
-    held = before.kept_runs()
+    heads = store.heads(files)
+    if heads is None:
+        return None
+    digests: list[bytes | None] = [digest for digest, _ in heads]
+    base: FactBase | None = before.base
+    gone: frozenset[tuple[str, str]] = frozenset()
+    if digests != before.heads():
+        base = store.heads_base(files, [text for _, text in heads])
+        if base is None:
+            return None
+        gone = indexing.changed(before.base, base)
+    held = {key: run for key, run in before.kept_runs().items() if gone.isdisjoint(run.refs)}
     cut = store.cut(files, known=held)
     # The bytes cut must be those fingerprinted: a file changed since is built afresh.
-    if cut is None or cut.fingerprints != fingerprints or cut.heads != before.heads():
+    if base is None or cut is None or (cut.fingerprints, cut.heads) != (fingerprints, digests):
         return None
     runs: list[Kept | Fresh] = []
     ids: list[str] = []
     for file, data, line, digest in cut.runs:
         if (run := held.pop((file, digest), None)) is not None:
-            runs.append(indexing.Kept(run[0], line))
-            ids += run[1]
+            runs.append(indexing.Kept(run.run, line))
+            ids += run.ids
             continue
         facts = None
         if data is not None:  # else a run the kept index holds, twice: its ids twice
-            facts = store.run_facts(str(files[file]), data, line, before.base)
+            facts = store.run_facts(str(files[file]), data, line, base)
         if facts is None:
             return None
         runs.append(indexing.Fresh(file, line, digest, facts))
         ids += (fact.id for fact in facts)
     if len(set(ids)) < len(ids) or len(runs) == sum(isinstance(r, indexing.Fresh) for r in runs):
         return None
-    return runs
+    return base, runs, digests
 
 
 def _kept_like(folder: Path, fingerprints: list[Fingerprint]) -> tuple[Path, Index] | None:

@@ -62,7 +62,7 @@ _MONTHS = (
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE runs(run INTEGER PRIMARY KEY, file INTEGER NOT NULL, digest BLOB, ids BLOB NOT NULL,
-    record BLOB NOT NULL);
+    refs BLOB NOT NULL, record BLOB NOT NULL);
 CREATE TABLE facts(number INTEGER PRIMARY KEY, fact BLOB NOT NULL);
 CREATE TABLE postings(word TEXT NOT NULL, run INTEGER NOT NULL, facts BLOB NOT NULL,
     weights BLOB NOT NULL);
@@ -94,6 +94,14 @@ class Placed(NamedTuple):
     size: int  # its facts
     shift: int  # what to add to the numbers its postings hold
     lines: int  # what to add to the lines its facts were read on
+
+
+class Held(NamedTuple):
+    """A run an index holds, as `Index.kept_runs` tells of it."""
+
+    run: int  # its number
+    ids: tuple[str, ...]  # the ids of its facts
+    refs: frozenset[tuple[str, str]]  # the records they name: ("entity" or "source", id)
 
 
 class Kept(NamedTuple):
@@ -167,10 +175,15 @@ class Index:
         """The digest of each file's part before its facts (see `store.Streamed`)."""
         return list(marshal.loads(self._meta("heads") or marshal.dumps(())))
 
-    def kept_runs(self) -> dict[tuple[int, bytes], tuple[int, tuple[str, ...]]]:
-        """The runs read from files, by file number and digest: each one's number and fact ids."""
-        rows = self._db.execute("SELECT run, file, digest, ids FROM runs WHERE digest NOT NULL")
-        return {(file, digest): (run, marshal.loads(ids)) for run, file, digest, ids in rows}
+    def kept_runs(self) -> dict[tuple[int, bytes], Held]:
+        """The runs read from files, by the number of their file and the digest of their bytes."""
+        rows = self._db.execute(
+            "SELECT run, file, digest, ids, refs FROM runs WHERE digest NOT NULL"
+        )
+        return {
+            (file, digest): Held(run, marshal.loads(ids), marshal.loads(refs))
+            for run, file, digest, ids, refs in rows
+        }
 
     def _meta(self, key: str) -> bytes | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -342,19 +355,42 @@ def build(
     return Index(db), streamed.fingerprints
 
 
+def changed(before: FactBase, now: FactBase) -> frozenset[tuple[str, str]]:
+    """The records whose facts an index of `before` does not hold as one of `now` would.
+
+    Entities gone or indexed otherwise (their names, their parents' or their country), and
+    sources gone, as ("entity" or "source", id): a run of facts that names none of them is
+    indexed alike with either base, and its facts name only records that `now` has.
+    """
+
+    def indexed(base: FactBase) -> dict[str, tuple[str, str | None]]:
+        return {e.id: (_entity_text(base, e), e.country) for e in base.entities}
+
+    was, new = indexed(before), indexed(now)
+    sources = {s.id for s in before.sources} - {s.id for s in now.sources}
+    return frozenset(
+        [("entity", key) for key, value in was.items() if new.get(key) != value]
+        + [("source", key) for key in sources]
+    )
+
+
 def update(
     kept: Path,
     path: Path | None,
+    *,
+    base: FactBase,
     runs: Iterable[Kept | Fresh],
     built_from: BuiltFrom,
+    heads: Sequence[bytes | None],
     made_by: str,
 ) -> Index:
     """The index in the file `kept`, with these runs in this order, in a new file at path.
 
-    For files whose heads are unchanged, cut as `tmkfacts.store.cut` cuts them: the runs the
-    kept index holds stay as they are, moved if they must be, and only the fresh ones are
-    indexed. The index answers as one built from the files would, and costs what the fresh runs
-    cost, not the whole base. The caller checks the fresh runs' facts, and that no two facts of
+    For files cut as `tmkfacts.store.cut` cuts them, whose heads now hold the sources and
+    entities of `base`: the runs the kept index holds stay as they are, moved if they must
+    be, and only the fresh ones are indexed. The index answers as one built from the files
+    would, and costs what the fresh runs cost, not the whole base. The caller checks the fresh
+    runs' facts, that the kept ones name no record `changed` gives, and that no two facts of
     all the runs have the same id.
     """
     if path is not None:
@@ -368,8 +404,7 @@ def update(
         if path is None:
             with closing(sqlite3.connect(kept.resolve().as_uri() + "?mode=ro", uri=True)) as old:
                 old.backup(db)
-        before = Index(db)
-        writer = _Writer(db, before.base, updating=before)
+        writer = _Writer(db, base, updating=True)
         for run in runs:
             if isinstance(run, Kept):
                 writer.keep_run(run.run, run.line)
@@ -377,7 +412,7 @@ def update(
             writer.start_run(run.file, run.line, run.digest)
             for fact in run.facts:
                 writer.add(fact)
-        writer.finish(built_from, made_by, before.heads())
+        writer.finish(built_from, made_by, heads)
     except BaseException:
         _discard(db, path)
         raise
@@ -465,6 +500,7 @@ class _Run:
         self.run, self.file, self.line, self.digest, self.start = run, file, line, digest, start
         self.materials: set[str] = set()
         self.tags: set[str] = set()
+        self.refs: set[tuple[str, str]] = set()
 
 
 class _Writer:
@@ -473,9 +509,7 @@ class _Writer:
     Postings are kept in memory until the run ends, or until there are _SPILL of them.
     """
 
-    def __init__(
-        self, db: sqlite3.Connection, base: FactBase, updating: Index | None = None
-    ) -> None:
+    def __init__(self, db: sqlite3.Connection, base: FactBase, updating: bool = False) -> None:
         self.db = db
         self.base = FactBase(base.sources, base.entities, (), base.files, base.digest)
         self.reader = _Reader(base)
@@ -491,7 +525,7 @@ class _Writer:
         self.placed: list[Placed] = []
         self.run: _Run | None = None
         self.next_run = 0
-        if updating is None:
+        if not updating:
             db.executescript(_SCHEMA)
         else:
             (most,) = db.execute("SELECT max(run) FROM runs").fetchone()
@@ -534,9 +568,9 @@ class _Writer:
             tuple(run.materials), tuple(run.tags), tuple(spellings.items()),
         )  # fmt: skip
         self.db.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
             (run.run, run.file, run.digest, marshal.dumps(tuple(self.ids[start:])),
-             marshal.dumps(record)),
+             marshal.dumps(frozenset(run.refs)), marshal.dumps(record)),
         )  # fmt: skip
         self.spellings.update(spellings)
         self.materials |= run.materials
@@ -570,6 +604,8 @@ class _Writer:
         self.dates.append(packed.date_key(fact.date))
         run.materials.update(fact.materials)
         run.tags.update(fact.tags)
+        run.refs.update([("entity", key) for key in fact.entities])
+        run.refs.update([("source", key) for key in fact.sources])
         self.ids.append(fact.id)
         self.rows.append((run.run << _PLACES | (number - run.start), _pack(fact)))
         if len(self.rows) >= _BATCH:

@@ -76,6 +76,8 @@ __all__ = [
     "builtin_path",
     "cut",
     "default_paths",
+    "heads",
+    "heads_base",
     "load",
     "loads",
     "resolve",
@@ -235,6 +237,40 @@ class Cut(NamedTuple):
     runs: list[tuple[int, bytes | None, int, bytes]]
     #: Each file's fingerprint, of the bytes cut.
     fingerprints: list[Fingerprint]
+
+
+def heads(paths: Sequence[Path]) -> list[tuple[bytes, str]] | None:
+    """Each file's part before its first fact, as `stream` reads it: its digest and its text.
+
+    None when a file cannot be read, or would be read whole.
+    """
+    found: list[tuple[bytes, str]] = []
+    try:
+        for path in paths:
+            with path.open("rb") as handle:
+                pieces = _Pieces(str(path), handle, paths, whole=False)
+                text = pieces.head()
+                if pieces.whole:
+                    return None
+                found.append((pieces.head_digest, text))
+    except (OSError, FactsError):
+        return None
+    return found
+
+
+def heads_base(paths: Sequence[Path], texts: Sequence[str]) -> FactBase | None:
+    """The sources and entities of the files' heads (see `heads`), checked as `stream` does.
+
+    None when they hold a problem, or facts.
+    """
+    with uncollected():
+        parsed = [_parse_text(str(path), text) for path, text in zip(paths, texts, strict=True)]
+    if any(one.facts or one.ids.get("fact") for one in parsed):
+        return None
+    try:
+        return _assemble(parsed, [])
+    except FactsError:
+        return None
 
 
 def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut | None:
