@@ -6,15 +6,20 @@ CI runs a hundred examples of each; `python bench/fuzz.py` runs ten thousand.
 from __future__ import annotations
 
 import json
+import re
+import tempfile
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmkfacts import FactBase, FactsError, load, loads, rows, search
+from tmkfacts import FactBase, FactsError, cache, load, loads, rows, search, store
 from tmkfacts.errors import QueryError
 from tmkfacts.vocabularies import KINDS
 
 from .conftest import MINI
+from .test_index import same_answer
 
 SLUG = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
 # Any text a person might paste, controls, bidi marks and all: TOML escapes what it must, and
@@ -143,3 +148,57 @@ def test_a_limit_keeps_the_first_of_every_hit(text, limit):
         return
     expected = search.Results(every.hits[:limit], every.corrections, every.hint)
     assert search.search(base, text, limit=limit) == expected
+
+
+#: Changes people make to a fact file: to its facts, and to its sources and entities.
+CHANGES = ["drop", "copy", "swap", "reword", "rename", "add-source"]
+
+
+def changed(parts: list[str], change: str, at: int, number: int) -> list[str]:
+    """The tables of a fact document (its head first, then each fact's) after one change."""
+    head, facts = parts[0], parts[1:]
+    where = at % len(facts) if facts else 0
+    if change == "drop" and facts:
+        del facts[where]
+    elif change == "copy" and facts:
+        copy = re.sub(r'(?m)^id = ".*"$', f'id = "copy-{number}"', facts[where])
+        facts.insert(at % (len(facts) + 1), copy)
+    elif change == "swap" and len(facts) > 1:
+        facts[where - 1], facts[where] = facts[where], facts[where - 1]
+    elif change == "reword" and facts:
+        facts[where] = re.sub(
+            r"(?m)^text = .*$", f'text = "Reworded {number} times."', facts[where]
+        )
+    elif change == "rename":
+        names = list(re.finditer(r"(?m)^name = .*$", head))
+        name = names[at % len(names)]
+        head = f'{head[: name.start()]}name = "Renamed Company {number}"{head[name.end() :]}'
+    elif change == "add-source":
+        head += (
+            f'[[source]]\nid = "added-{number}"\ntitle = "Added"\npublisher = "P"\n'
+            f'url = "https://example.org/added"\npublished = "2026"\n\n'
+        )
+    return [head, *facts]
+
+
+@given(
+    fact_bases(),
+    st.lists(st.tuples(st.sampled_from(CHANGES), st.integers(0, 20)), min_size=1, max_size=3),
+    st.sampled_from([1, 2, 3]),
+)
+def test_any_changes_to_a_kept_base_give_the_index_reading_it_afresh_gives(generated, changes, run):
+    document, _ = generated
+    cut = document.find("[[fact]]\n")
+    parts = [document] if cut < 0 else [document[:cut], *document[cut:].split("\n\n[[fact]]\n")]
+    parts[1:] = [part if part.startswith("[[fact]]") else "[[fact]]\n" + part for part in parts[1:]]
+    parts[1:] = [part.rstrip("\n") + "\n\n" for part in parts[1:]]
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store._Pieces, "RUN", run)
+        facts = Path(folder) / "facts.toml"
+        facts.write_text("".join(parts), encoding="utf-8")
+        assert facts.read_text(encoding="utf-8") == document.rstrip("\n") + "\n\n" or cut < 0
+        cache.index([facts])
+        for number, (change, at) in enumerate(changes):
+            parts = changed(parts, change, at, number)
+            facts.write_text("".join(parts), encoding="utf-8")
+            same_answer([facts], ["company", "added", "reworded"])
