@@ -257,17 +257,16 @@ def _plan(
     if heads is None:
         return None
     digests: list[bytes | None] = [digest for digest, _ in heads]
-    base: FactBase | None = before.base
-    gone: frozenset[tuple[str, str]] = frozenset()
+    base, gone = before.base, frozenset[tuple[str, str]]()
     if digests != before.heads():
-        base = store.heads_base(files, [text for _, text in heads])
-        if base is None:
+        now = store.heads_base(files, [text for _, text in heads])
+        if now is None:
             return None
-        gone = indexing.changed(before.base, base)
+        base, gone = now, indexing.changed(before.base, now)
     held = {key: run for key, run in before.kept_runs().items() if gone.isdisjoint(run.refs)}
     cut = store.cut(files, known=held)
     # The bytes cut must be those fingerprinted: a file changed since is built afresh.
-    if base is None or cut is None or (cut.fingerprints, cut.heads) != (fingerprints, digests):
+    if cut is None or (cut.fingerprints, cut.heads) != (fingerprints, digests):
         return None
     runs: list[Kept | Fresh] = []
     ids: list[str] = []

@@ -8,9 +8,11 @@ word's weighted count in each: every occurrence counts by its field (WEIGHTS), s
 title counts three times one in the text.
 
 The index is written run by run, as `tmkfacts.store.stream` cuts the files: each run's
-postings, facts and figures are kept apart, with the digest of its bytes. When some facts
-change, `update` copies the index and indexes only the runs that changed; the runs it keeps
-may now start at another fact number or line, which the index adds as it reads them.
+postings and facts are kept apart, and a record of what else it adds (its facts' ids, lengths,
+dates and spellings, and the records they name), with the digest of its bytes. When some
+facts, sources or entities change, `update` copies the index and indexes only the runs that
+changed or must be read again; the runs it keeps may now start at another fact number or
+line, which the index adds as it reads them.
 """
 
 from __future__ import annotations
