@@ -771,3 +771,81 @@ def test_a_kept_index_with_a_damaged_run_is_not_updated_but_built_afresh(
     append(facts, BUYER)
     same_answer([facts])
     assert not list(folder.glob("*.tmp"))
+
+
+# --- a base not kept is read from its index, kept or updated ----------------------------------
+
+
+def whole(base: FactBase) -> tuple[object, ...]:
+    """A base as it compares, with where each record was read."""
+    origins = (
+        [source.origin for source in base.sources],
+        [entity.origin for entity in base.entities],
+        [fact.origin for fact in base.facts],
+    )
+    return base, origins, base.files
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_changed_base_is_read_from_its_updated_index_as_parsing_reads_it(
+    monkeypatch, tmp_path, change
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text() + BUYER + BUYER.replace("zinc-buyer", "zinc-more"))
+    cache.index([facts])  # an index is kept, and no base
+    streamed, updated = Spy(monkeypatch, store, "stream"), Spy(monkeypatch, index, "update")
+    facts.write_text("".join(change(tables(facts))))
+    loaded = cache.load([facts])
+    assert whole(loaded) == whole(store.load([facts]))
+    assert (streamed.calls, updated.returned) == (0, 1)
+    assert whole(cache.load([facts])) == whole(loaded)  # now kept as a base
+    assert cache.index_of(loaded).count == len(loaded.facts)  # the index it was read from
+    assert (streamed.calls, updated.calls) == (0, 1)
+
+
+def test_a_base_whose_index_is_kept_is_read_from_it(monkeypatch, tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    streamed = Spy(monkeypatch, store, "stream")
+    assert whole(cache.load([facts])) == whole(store.load([facts]))
+    assert streamed.calls == 0
+
+
+def test_a_base_with_no_index_kept_is_parsed_and_no_index_is_built(monkeypatch, tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    streamed = Spy(monkeypatch, store, "stream")
+    assert whole(cache.load([facts])) == whole(store.load([facts]))
+    assert streamed.calls == 1
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert not list(folder.glob("index-*"))
+
+
+def test_a_changed_base_with_a_problem_is_reported_as_parsing_reports_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    append(facts, BUYER.replace("zinc-buyer", "founded"))  # an id taken
+    with pytest.raises(FactsError) as parsed:
+        store.load([facts])
+    with pytest.raises(FactsError) as loaded:
+        cache.load([facts])
+    assert loaded.value.problems == parsed.value.problems
+
+
+def test_a_base_whose_kept_index_is_damaged_is_parsed(monkeypatch, tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    cache.index([facts])
+    folder = cache.cache_dir()
+    assert folder is not None
+    (kept,) = folder.glob("index-*.sqlite")
+    with closing(sqlite3.connect(kept)) as db, db:
+        db.execute("UPDATE facts SET fact = x'ff00'")
+    streamed = Spy(monkeypatch, store, "stream")
+    assert whole(cache.load([facts])) == whole(store.load([facts]))
+    assert streamed.calls == 1

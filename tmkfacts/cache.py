@@ -6,11 +6,12 @@ default ~/.cache/tmkfacts): a loaded base as plain values kept by marshal (`tmkf
 a search index as a SQLite file (see `tmkfacts.index`), which a search reads without loading
 the base. The key is a hash of every file's name, size and bytes (see `tmkfacts.fingerprint`),
 in order, and of tmkfacts's own code, so a changed file or a new version of tmkfacts is never
-answered from an old entry. When only some facts changed, the newest index of the same files
-is copied with the runs of facts it holds that are unchanged, and only the others are read
-(see `tmkfacts.index`). Entries are written to a temporary file and renamed, so a reader
-never sees half of one; a folder that cannot be written, or an entry that cannot be read, just
-means working without the cache. TMKFACTS_NO_CACHE=1 turns it off.
+answered from an old entry. When some facts, sources or entities changed, the newest index
+of the same files is copied with the runs of facts it holds that can stay, and only the others
+are read (see `tmkfacts.index`); a base not kept is read from such an index, kept or updated,
+rather than parsed, when there is one. Entries are written to a temporary file and renamed, so
+a reader never sees half of one; a folder that cannot be written, or an entry that cannot be
+read, just means working without the cache. TMKFACTS_NO_CACHE=1 turns it off.
 
 This module reads fact files only to fingerprint them; `tmkfacts.store` parses them.
 """
@@ -126,7 +127,10 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
     kept = cache_dir() is not None
     fingerprints = _fingerprints(files) if kept else []
     if fingerprints:
-        found = _kept_base(_key(fingerprints))
+        key = _key(fingerprints)
+        found = _kept_base(key)
+        if found is None:
+            found = _indexed_base(files, fingerprints, key)
         if found is not None:
             return found
     from tmkfacts import store  # a base answered from the cache needs no parser
@@ -149,6 +153,32 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
         values = (packed.base_values(base), tuple(packed.fact_values(fact) for fact in facts))
         put("base", entry, values)
     return base
+
+
+def _indexed_base(
+    files: list[Path], fingerprints: list[Fingerprint], entry: str
+) -> FactBase | None:
+    """The base of the files read from their search index, kept or updated from a kept one.
+
+    Reading the facts from the index takes a tenth of the time that parsing the files does;
+    when there is no index to update, the files are parsed, as building an index costs more.
+    """
+    import sqlite3
+
+    index = _kept_index(entry)
+    if index is None:
+        index = _updated(files, fingerprints)
+    if index is None:
+        return None
+    try:
+        base, facts = packed.base_values(index.base), index.every_fact()
+    except (sqlite3.Error, ValueError, EOFError, TypeError):  # damaged: parse the files
+        return None
+    finally:
+        index.close()
+    put("base", entry, (base, tuple(facts)))
+    with uncollected():
+        return packed.base_of(base, tuple(map(packed.fact_of, facts)), entry)
 
 
 def _kept_base(entry: str) -> FactBase | None:

@@ -281,6 +281,18 @@ class Index:
                 found[number] = _unpack(blob, lines)
         return dict(sorted(found.items()))  # in file order
 
+    def every_fact(self) -> list[packed.FactValues]:
+        """Every fact, as values (see `tmkfacts.packed`), in file order."""
+        found: list[packed.FactValues] = []
+        for run in self.runs:
+            low = run.run << _PLACES
+            rows = self._db.execute(
+                "SELECT fact FROM facts WHERE number >= ? AND number < ? ORDER BY number",
+                (low, low + run.size),
+            )
+            found += (_values(blob, run.lines) for (blob,) in rows)
+        return found
+
     def fields(self, fact: Fact) -> Fields:
         """The words of each field of a fact, in order: to find phrases in it."""
         if self._reader is None:
@@ -684,10 +696,15 @@ def _pack(fact: Fact) -> bytes:
 
 def _unpack(data: bytes, lines: int = 0) -> Fact:
     """The fact that `_pack` made these bytes of, read `lines` lines further down its file."""
-    values = marshal.loads(data)
+    return packed.fact_of(_values(data, lines))
+
+
+def _values(data: bytes, lines: int) -> packed.FactValues:
+    """The values of the fact that `_pack` made these bytes of, `lines` lines further down."""
+    values: packed.FactValues = marshal.loads(data)
     if lines and values[-1] is not None:
         values = (*values[:-1], values[-1] + lines)
-    return packed.fact_of(values)
+    return values
 
 
 def _figure_text(figure: Figure) -> str:
