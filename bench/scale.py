@@ -12,9 +12,10 @@ beside the file's size and the interpreter's baseline. The search is `search rhe
 --limit 10`.
 
 A second table times the first search after each kind of change, made as people make them:
-a fact's title edited, a fact inserted, a fact removed, each in the middle of the file, and a
-fact added at its end (median of 3 changes of each kind, each in another place, each on top of
-the last; the cache holds the index of the file before the change). A third times other kinds
+a fact's title edited, a fact inserted, a fact removed, each in the middle of the file; a
+fact added at its end; a source added before the facts with a fact citing it at the end
+(median of 3 changes of each kind, each in another place, each on top of the last; the cache
+holds the index of the file before the change). A third times other kinds
 of search, repeated. Every measurement runs in a process of its own. Last come the targets, at
 the largest size: a repeated search at most 2 x one at the smallest; the first search after a
 change, and the first search of a new file, at most 1.5 x tomli; peak memory above the baseline
@@ -73,8 +74,19 @@ def append(text: str, _at: int, number: int) -> str:
     return text + ADDED.format(number=number)
 
 
+def cite(text: str, _at: int, number: int) -> str:
+    """A source added before the facts, and a fact that cites it added at the end."""
+    first = text.index(FACT)
+    source = (
+        f'\n[[source]]\nid = "cited-{number}"\ntitle = "A new report"\npublisher = "A wire"\n'
+        f'url = "https://example.org/cited-{number}"\npublished = "2026-11"\n'
+    )
+    fact = ADDED.format(number=f"citing-{number}").replace("source-0", f"cited-{number}")
+    return text[:first] + source + text[first:] + fact
+
+
 #: The kinds of change whose first search is timed, each made in FIRSTS places in turn.
-CHANGES = {"edited": edit, "inserted": insert, "removed": remove, "added": append}
+CHANGES = {"edited": edit, "inserted": insert, "removed": remove, "added": append, "cited": cite}
 #: Other kinds of query, timed repeated too: a phrase, a typo, a field filter, all of a word.
 OTHERS = {
     "phrase": ["search", '"supply chain"', "--json", "--limit", "10"],
