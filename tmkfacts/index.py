@@ -84,7 +84,7 @@ _SPILL = 1_000_000
 Fields = dict[str, list[str]]
 #: The files an index was built from: each one's fingerprint, and whether it was read in runs.
 BuiltFrom = Sequence[tuple["Fingerprint", bool]]
-#: The meta rows a search reads; the others (ids, files, heads) only updating an index does.
+#: The meta rows a search reads; the others (files, heads) only updating an index does.
 _SEARCHED = "('version', 'base', 'lengths', 'dates', 'materials', 'tags', 'names', 'runs')"
 
 
@@ -168,10 +168,6 @@ class Index:
         made_by, files = self._meta("made_by"), self._meta("files")
         built_from = marshal.loads(files) if files else ()
         return (made_by or b"").decode(), [((n, size, d), runs) for n, size, d, runs in built_from]
-
-    def ids(self) -> list[str]:
-        """The ids of the facts, in order."""
-        return list(marshal.loads(self._meta("ids") or marshal.dumps(())))
 
     def heads(self) -> list[bytes | None]:
         """The digest of each file's part before its facts (see `store.Streamed`)."""
@@ -512,6 +508,7 @@ class _Run:
 
     def __init__(self, run: int, file: int, line: int, digest: bytes | None, start: int) -> None:
         self.run, self.file, self.line, self.digest, self.start = run, file, line, digest, start
+        self.ids: list[str] = []
         self.materials: set[str] = set()
         self.tags: set[str] = set()
         self.refs: set[tuple[str, str]] = set()
@@ -534,7 +531,6 @@ class _Writer:
         self.dates = array("q")
         self.materials: set[str] = set()
         self.tags: set[str] = set()
-        self.ids: list[str] = []
         self.rows: list[tuple[int, bytes]] = []
         self.placed: list[Placed] = []
         self.run: _Run | None = None
@@ -554,14 +550,11 @@ class _Writer:
     def keep_run(self, number: int, line: int) -> None:
         """Keep a run the index being updated holds, now starting on `line`, as the next run."""
         self.end_run()
-        ids, record = self.db.execute(
-            "SELECT ids, record FROM runs WHERE run = ?", (number,)
-        ).fetchone()
+        (record,) = self.db.execute("SELECT record FROM runs WHERE run = ?", (number,)).fetchone()
         start, written_line, lengths, dates, materials, tags, spellings = marshal.loads(record)
         now = len(self.lengths)
         self.lengths.frombytes(lengths)
         self.dates.frombytes(dates)
-        self.ids += marshal.loads(ids)
         self.materials.update(materials)
         self.tags.update(tags)
         self.spellings.update(spellings)
@@ -583,7 +576,7 @@ class _Writer:
         )  # fmt: skip
         self.db.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-            (run.run, run.file, run.digest, marshal.dumps(tuple(self.ids[start:])),
+            (run.run, run.file, run.digest, marshal.dumps(tuple(run.ids)),
              marshal.dumps(frozenset(run.refs)), marshal.dumps(record)),
         )  # fmt: skip
         self.spellings.update(spellings)
@@ -620,7 +613,7 @@ class _Writer:
         run.tags.update(fact.tags)
         run.refs.update([("entity", key) for key in fact.entities])
         run.refs.update([("source", key) for key in fact.sources])
-        self.ids.append(fact.id)
+        run.ids.append(fact.id)
         self.rows.append((run.run << _PLACES | (number - run.start), _pack(fact)))
         if len(self.rows) >= _BATCH:
             self._flush()
@@ -664,7 +657,6 @@ class _Writer:
                 )
             ),
             "runs": marshal.dumps(tuple(tuple(run) for run in self.placed)),
-            "ids": marshal.dumps(tuple(self.ids)),
             "files": marshal.dumps([(*each, in_runs) for each, in_runs in built_from]),
             "heads": marshal.dumps(tuple(heads)),
             "made_by": made_by.encode(),

@@ -244,18 +244,25 @@ def heads(paths: Sequence[Path]) -> list[tuple[bytes, str]] | None:
 
     None when a file cannot be read, or would be read whole.
     """
-    found: list[tuple[bytes, str]] = []
     try:
-        for path in paths:
-            with path.open("rb") as handle:
-                pieces = _Pieces(str(path), handle, paths, whole=False)
-                text = pieces.head()
-                if pieces.whole:
-                    return None
-                found.append((pieces.head_digest, text))
-    except (OSError, FactsError):
+        return [(pieces.head_digest, text) for pieces, text in _opened(paths)]
+    except (OSError, FactsError, _ReadWhole):
         return None
-    return found
+
+
+def _opened(paths: Sequence[Path]) -> Iterator[tuple[_Pieces, str]]:
+    """Each file, open and read up to its first fact, with the text before it.
+
+    Raises _ReadWhole for a file that has to be read whole, and OSError or FactsError for one
+    that cannot be read.
+    """
+    for number, path in enumerate(paths):
+        with path.open("rb") as handle:
+            pieces = _Pieces(str(path), handle, paths, whole=False)
+            text = pieces.head()
+            if pieces.whole:
+                raise _ReadWhole(number)
+            yield pieces, text
 
 
 def heads_base(paths: Sequence[Path], texts: Sequence[str]) -> FactBase | None:
@@ -285,20 +292,15 @@ def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut 
     runs: list[tuple[int, bytes | None, int, bytes]] = []
     fingerprints: list[Fingerprint] = []
     try:
-        for number, path in enumerate(paths):
-            with path.open("rb") as handle:
-                pieces = _Pieces(str(path), handle, paths, whole=False)
-                pieces.head()
-                if pieces.whole:
+        for number, (pieces, _) in enumerate(_opened(paths)):
+            heads.append(pieces.head_digest)
+            for data, first_line, digest in pieces.runs():
+                if data is None:
                     return None
-                heads.append(pieces.head_digest)
-                for data, first_line, digest in pieces.runs():
-                    if data is None:
-                        return None
-                    kept = None if (number, digest) in known else data
-                    runs.append((number, kept, first_line, digest))
-                fingerprints.append(pieces.fingerprint())
-    except (OSError, FactsError):
+                kept = None if (number, digest) in known else data
+                runs.append((number, kept, first_line, digest))
+            fingerprints.append(pieces.fingerprint())
+    except (OSError, FactsError, _ReadWhole):
         return None
     return Cut(heads, runs, fingerprints)
 
