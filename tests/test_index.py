@@ -755,19 +755,28 @@ def test_a_one_word_query_scores_as_any_other_query_does(generated):
         assert [hit.matched for hit in general.hits] == [hit.matched for hit in alone.hits]
 
 
-@pytest.mark.parametrize("column", ["ids", "record"])
-def test_a_kept_index_with_a_damaged_run_is_not_updated_but_built_afresh(
-    monkeypatch, tmp_path, column
-):
-    monkeypatch.setattr(store._Pieces, "RUN", 1)
-    facts = tmp_path / "facts.toml"
+def damaged(facts: Path, statement: str) -> Path:
+    """Index a copy of mini.toml at `facts`, then damage the kept index by an SQL statement.
+
+    Returns the cache folder.
+    """
     shutil.copy(MINI, facts)
     cache.index([facts])
     folder = cache.cache_dir()
     assert folder is not None
     (kept,) = folder.glob("index-*.sqlite")
     with closing(sqlite3.connect(kept)) as db, db:
-        db.execute(f"UPDATE runs SET {column} = x'ff00'")  # a column named above
+        db.execute(statement)
+    return folder
+
+
+@pytest.mark.parametrize("column", ["ids", "record"])
+def test_a_kept_index_with_a_damaged_run_is_not_updated_but_built_afresh(
+    monkeypatch, tmp_path, column
+):
+    monkeypatch.setattr(store._Pieces, "RUN", 1)
+    facts = tmp_path / "facts.toml"
+    folder = damaged(facts, f"UPDATE runs SET {column} = x'ff00'")  # a column named above
     append(facts, BUYER)
     same_answer([facts])
     assert not list(folder.glob("*.tmp"))
@@ -839,13 +848,7 @@ def test_a_changed_base_with_a_problem_is_reported_as_parsing_reports_it(monkeyp
 
 def test_a_base_whose_kept_index_is_damaged_is_parsed(monkeypatch, tmp_path):
     facts = tmp_path / "facts.toml"
-    shutil.copy(MINI, facts)
-    cache.index([facts])
-    folder = cache.cache_dir()
-    assert folder is not None
-    (kept,) = folder.glob("index-*.sqlite")
-    with closing(sqlite3.connect(kept)) as db, db:
-        db.execute("UPDATE facts SET fact = x'ff00'")
+    damaged(facts, "UPDATE facts SET fact = x'ff00'")
     streamed = Spy(monkeypatch, store, "stream")
     assert whole(cache.load([facts])) == whole(store.load([facts]))
     assert streamed.calls == 1
