@@ -625,15 +625,24 @@ HEAD_CHANGES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize(("change", "queries", "read"), HEAD_CHANGES.values(), ids=HEAD_CHANGES)
-def test_sources_and_entities_changed_update_the_kept_index(
-    monkeypatch, tmp_path, change, queries, read
-):
+def indexed_mini(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, str, list[str]]:
+    """A copy of mini.toml, indexed with each fact a run of its own.
+
+    Returns the copy, its head, and its facts' tables without their [[fact]] lines.
+    """
     monkeypatch.setattr(store._Pieces, "RUN", 1)
     facts = tmp_path / "facts.toml"
     head, *tables = MINI.read_text().split("[[fact]]\n")
     facts.write_text(MINI.read_text())
     cache.index([facts])
+    return facts, head, tables
+
+
+@pytest.mark.parametrize(("change", "queries", "read"), HEAD_CHANGES.values(), ids=HEAD_CHANGES)
+def test_sources_and_entities_changed_update_the_kept_index(
+    monkeypatch, tmp_path, change, queries, read
+):
+    facts, head, tables = indexed_mini(monkeypatch, tmp_path)
     updated, runs = Spy(monkeypatch, index, "update"), Spy(monkeypatch, store, "run_facts")
     facts.write_text("[[fact]]\n".join([change(head), *tables]))
     assert same_answer([facts], [*GROWN_QUERIES, *queries]) is not None
@@ -641,11 +650,7 @@ def test_sources_and_entities_changed_update_the_kept_index(
 
 
 def test_a_source_added_with_a_fact_that_cites_it_updates_the_kept_index(monkeypatch, tmp_path):
-    monkeypatch.setattr(store._Pieces, "RUN", 1)
-    facts = tmp_path / "facts.toml"
-    head, *tables = MINI.read_text().split("[[fact]]\n")
-    facts.write_text(MINI.read_text())
-    cache.index([facts])
+    facts, head, tables = indexed_mini(monkeypatch, tmp_path)
     updated = Spy(monkeypatch, index, "update")
     cites = BUYER.replace("wire-2025-07-14", "new-report")
     facts.write_text("[[fact]]\n".join([head + NEW_SOURCE, *tables]) + cites)
@@ -666,11 +671,7 @@ def test_a_source_added_with_a_fact_that_cites_it_updates_the_kept_index(monkeyp
 def test_other_changes_to_sources_and_entities_are_read_as_a_whole_file_is(
     monkeypatch, tmp_path, change
 ):
-    monkeypatch.setattr(store._Pieces, "RUN", 1)
-    facts = tmp_path / "facts.toml"
-    head, *tables = MINI.read_text().split("[[fact]]\n")
-    facts.write_text(MINI.read_text())
-    cache.index([facts])
+    facts, head, tables = indexed_mini(monkeypatch, tmp_path)
     updated = Spy(monkeypatch, index, "update")
     facts.write_text("[[fact]]\n".join([change(head), *tables]))
     same_answer([facts])
