@@ -165,9 +165,7 @@ def _indexed_base(
     """
     import sqlite3
 
-    index = _kept_index(entry)
-    if index is None:
-        index = _updated(files, fingerprints)
+    index = _kept_or_updated(files, fingerprints, entry)
     if index is None:
         return None
     try:
@@ -211,16 +209,22 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
             from tmkfacts import store
 
             return indexing.of_base(store.load(files))
-        if (found := _kept_index(_key(fingerprints))) is not None:
+        if (found := _kept_or_updated(files, fingerprints, _key(fingerprints))) is not None:
             return found
-        if (updated := _updated(files, fingerprints)) is not None:
-            return updated
 
     def build(path: Path | None) -> tuple[Index, str]:
         built, fingerprints = indexing.build(files, path, made_by=_key([]))
         return built, _key(fingerprints)
 
     return _keep_index(build)
+
+
+def _kept_or_updated(
+    files: list[Path], fingerprints: list[Fingerprint], entry: str
+) -> Index | None:
+    """The index kept under `entry`, the key of these fingerprints, or one updated to them."""
+    found = _kept_index(entry)
+    return found if found is not None else _updated(files, fingerprints)
 
 
 def _updated(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None:
@@ -312,7 +316,7 @@ def _plan(
             return None
         runs.append(indexing.Fresh(file, line, digest, facts))
         ids += (fact.id for fact in facts)
-    if len(set(ids)) < len(ids) or len(runs) == sum(isinstance(r, indexing.Fresh) for r in runs):
+    if len(set(ids)) < len(ids) or not any(isinstance(run, indexing.Kept) for run in runs):
         return None
     return base, runs, digests
 

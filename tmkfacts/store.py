@@ -190,7 +190,7 @@ def _stream(
             base = _assemble(heads, [])
         except FactsError:
             _raise_precisely(paths)
-        known = {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
+        known = _known(base)
         seen = {fact_id for head in heads for fact_id, _ in head.ids.get("fact", ())}
         del heads
         take = begin(base)
@@ -212,6 +212,11 @@ def _stream(
                     take(fact)
         fingerprints = [file.fingerprint() for file in files]
         return Streamed(base, fingerprints, [not file.whole for file in files], digests)
+
+
+def _known(base: FactBase) -> dict[str, set[str]]:
+    """The ids of a base's records that facts may name, by table: what `_fits` checks against."""
+    return {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
 
 
 def _fits(part: _ParsedFile, seen: set[str], known: dict[str, set[str]]) -> bool:
@@ -316,7 +321,7 @@ def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[F
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    known = {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
+    known = _known(base)
     with uncollected():
         part = _parse_text(name, text, first_line)
         if part.problems or not _fits(part, set(), known):
