@@ -6,13 +6,14 @@ import json
 import marshal
 import os
 import subprocess
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from tmkfacts import cache, load, search, store, words
-from tmkfacts.fingerprint import Fingerprint
+from tmkfacts import cache, fingerprint, load, search, store, words
+from tmkfacts.fingerprint import Fingerprint, of_bytes
 from tmkfacts.model import Entity, Fact, FactBase, Origin, Source
 
 from .conftest import MINI, clean_env, installed_script
@@ -61,11 +62,11 @@ def test_a_changed_file_is_never_answered_from_an_old_entry(tmp_path):
     facts.write_text(MINI.read_text())
     assert load([facts]).fact("founded").title == "Acme is founded"
     stat = facts.stat()
-    changed = MINI.read_text().replace("Acme is founded", "Acme is set up")  # same length
+    changed = MINI.read_text().replace("Acme is founded", "Acme is started")  # same length
     facts.write_text(changed)
     os.utime(facts, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: only content
-    assert load([facts]).fact("founded").title == "Acme is set up"
-    assert [hit.fact.id for hit in load([facts]).search("set up").hits] == ["founded"]
+    assert load([facts]).fact("founded").title == "Acme is started"
+    assert [hit.fact.id for hit in load([facts]).search("started").hits] == ["founded"]
 
 
 def test_the_key_depends_on_every_files_name_content_and_order():
@@ -209,3 +210,90 @@ def test_a_file_changed_between_looking_and_reading_is_filed_under_what_was_read
     suffix = ".marshal" if kind == "base" else ".sqlite"
     (entry,) = entries(kind, suffix)
     assert entry.name == f"{kind}-{cache._key(look([facts]) or [])}{suffix}"  # the new content's
+
+
+@pytest.fixture
+def settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of mini.toml whose hash is remembered: any size, settled after 0.1 s."""
+    monkeypatch.setattr(cache, "MEMO_FROM", 1)
+    monkeypatch.setattr(cache, "SETTLED_NS", 10**8)
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    time.sleep(0.15)
+    return facts
+
+
+def memo() -> dict[tuple[object, ...], bytes]:
+    kept = cache.get("stat", "memo")
+    assert isinstance(kept, dict)
+    return kept
+
+
+def test_the_hash_of_a_settled_file_is_remembered_and_not_taken_again(settled, monkeypatch):
+    hashed = [of_bytes(str(settled), settled.read_bytes())]
+    assert cache._fingerprints([settled]) == hashed
+    assert list(memo().values()) == [hashed[0][2]]
+
+    def no_hashing(path: Path) -> Fingerprint:
+        raise AssertionError(f"hashed {path} again")
+
+    monkeypatch.setattr(fingerprint, "of_file", no_hashing)
+    assert cache._fingerprints([settled]) == hashed
+    assert load([settled]).fact("founded").title == "Acme is founded"
+
+
+@pytest.mark.parametrize("how", ["written", "replaced"])
+def test_a_remembered_hash_is_not_taken_once_the_file_changes(settled, how):
+    assert load([settled]).fact("founded").title == "Acme is founded"
+    assert memo()  # remembered
+    before = settled.stat()
+    changed = MINI.read_text().replace("Acme is founded", "Acme is started")  # same length
+    if how == "written":
+        settled.write_text(changed)
+    else:  # another file, of the same size and times, renamed into its place
+        other = settled.with_name("other.toml")
+        other.write_text(changed)
+        os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+        other.replace(settled)
+    os.utime(settled, ns=(before.st_atime_ns, before.st_mtime_ns))  # as it was, but for ctime
+    assert settled.stat().st_size == before.st_size
+    assert load([settled]).fact("founded").title == "Acme is started"
+    assert [hit.fact.id for hit in search.search(cache.index([settled]), "started").hits] == [
+        "founded"
+    ]
+
+
+def test_the_hash_of_a_file_written_lately_is_not_remembered(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "MEMO_FROM", 1)
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())  # SETTLED_NS, 3 s, have not passed
+    assert cache._fingerprints([facts]) == [of_bytes(str(facts), facts.read_bytes())]
+    assert cache.get("stat", "memo") is None
+
+
+def test_the_hash_of_a_file_changed_while_hashed_is_not_remembered(settled, monkeypatch):
+    hash_file = fingerprint.of_file
+
+    def hash_then_edit(path: Path) -> Fingerprint:
+        found = hash_file(path)
+        path.write_text(MINI.read_text().replace("Acme is founded", "Acme is set up"))
+        return found
+
+    monkeypatch.setattr(fingerprint, "of_file", hash_then_edit)
+    cache._fingerprints([settled])
+    assert cache.get("stat", "memo") is None
+    monkeypatch.setattr(fingerprint, "of_file", hash_file)
+    assert cache._fingerprints([settled]) == [of_bytes(str(settled), settled.read_bytes())]
+
+
+@pytest.mark.parametrize(
+    "kept", [b"not marshal", marshal.dumps([1, 2]), marshal.dumps({"name": b"", (1,): 2})]
+)
+def test_remembered_hashes_that_cannot_be_read_are_taken_afresh(settled, kept):
+    folder = cache.cache_dir()
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "stat-memo.marshal").write_bytes(kept)
+    hashed = [of_bytes(str(settled), settled.read_bytes())]
+    assert cache._fingerprints([settled]) == hashed
+    assert list(memo().values()) == [hashed[0][2]]
