@@ -297,3 +297,21 @@ def test_remembered_hashes_that_cannot_be_read_are_taken_afresh(settled, kept):
     hashed = [of_bytes(str(settled), settled.read_bytes())]
     assert cache._fingerprints([settled]) == hashed
     assert list(memo().values()) == [hashed[0][2]]
+
+
+def test_building_is_told_the_size_of_the_files_before_an_index_is_built_anew(tmp_path):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    told: list[int] = []
+    cache.index([facts], building=told.append)
+    assert told == [facts.stat().st_size]
+    cache.index([facts], building=told.append)  # kept: not built again
+    assert told == [facts.stat().st_size]
+
+
+def test_building_is_told_each_time_without_the_cache(monkeypatch):
+    monkeypatch.setenv("TMKFACTS_NO_CACHE", "1")
+    told: list[int] = []
+    for _ in range(2):
+        cache.index([MINI], building=told.append)
+    assert told == [MINI.stat().st_size] * 2

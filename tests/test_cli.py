@@ -1,4 +1,5 @@
 import os
+import select
 import subprocess
 import sys
 from importlib import metadata
@@ -10,7 +11,7 @@ from tmkfacts import load
 from tmkfacts.cli import app
 from tmkfacts.store import builtin_path
 
-from .conftest import INVALID, MINI, clean_env, installed_script, ok_line
+from .conftest import INVALID, MINI, clean_env, generate, installed_script, ok_line
 
 runner = CliRunner()
 INVALID_FILES = sorted(INVALID.glob("*.toml"))
@@ -150,3 +151,37 @@ def test_importing_tmkfacts_leaves_the_collector_alone():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout == "True 0\n"
+
+
+def searched_on(path, cache, terminal):
+    """What `tmkfacts search` of the file writes to stderr, a terminal or a pipe."""
+    env = {**clean_env(), "XDG_CACHE_HOME": str(cache)}
+    argv = [*installed_script(), "search", "rhenium", "--json", "--data", str(path)]
+    if not terminal:
+        done = subprocess.run(argv, capture_output=True, env=env, check=False)
+        assert done.returncode == 0
+        return done.stderr.decode()
+    import pty
+
+    reader, writer = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=writer, env=env, check=False)
+        assert done.returncode == 0
+        written = b""
+        while select.select([reader], [], [], 0)[0]:
+            written += os.read(reader, 4096)
+    finally:
+        os.close(writer)
+        os.close(reader)
+    return written.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_indexing_a_big_base_anew_is_announced_on_a_terminal_only(tmp_path):
+    big = generate(10_000, tmp_path / "big.toml")
+    megabytes = round(big.stat().st_size / 1e6)
+    notice = f"tmkfacts: indexing {megabytes} MB of facts for search...\n"
+    assert searched_on(big, tmp_path / "cache", terminal=True) == notice
+    assert searched_on(big, tmp_path / "cache", terminal=True) == ""  # the index is kept
+    assert searched_on(big, tmp_path / "other", terminal=False) == ""  # built, on a pipe
+    assert searched_on(MINI, tmp_path / "cache", terminal=True) == ""  # quick: not told

@@ -195,13 +195,17 @@ def _kept_base(entry: str) -> FactBase | None:
         return None
 
 
-def index(paths: Iterable[StrPath] | None = None) -> Index:
+def index(
+    paths: Iterable[StrPath] | None = None, building: Callable[[int], object] | None = None
+) -> Index:
     """The search index of fact files, validated as `load` validates them, from the cache if kept.
 
     A kept index is a SQLite file that is never changed once written; a search reads only the
     words and facts it needs from it, so its cost hardly grows with the base. A new one is
     filed under the fingerprints of the bytes it was built from, which are the files' bytes
     now, unless they changed meanwhile, in which case it is filed under what they were.
+    `building` is called with the files' size in bytes before an index is built anew, which
+    takes a while for a big base (not when a kept one is updated).
     """
     from tmkfacts import index as indexing
 
@@ -219,6 +223,12 @@ def index(paths: Iterable[StrPath] | None = None) -> Index:
         built, fingerprints = indexing.build(files, path, made_by=_key([]))
         return built, _key(fingerprints)
 
+    if building is not None:
+        try:
+            size = sum(path.stat().st_size for path in files)
+        except OSError:  # the build says which file cannot be read, and why
+            size = 0
+        building(size)
     return _keep_index(build)
 
 

@@ -452,7 +452,7 @@ def search(
     _no_unknown_options(context, words)
     # The index answers without loading the whole base: a big base costs little more to search.
     built, where = (
-        cache.index(_data_paths(data)),
+        cache.index(_data_paths(data), building=_indexing),
         _filter(kind, entity, material, tag, since, until),
     )
     found = find(built, " ".join(words), where, limit)
@@ -467,6 +467,16 @@ def search(
         lambda: render.hit_table(found.hits, notes),
         lambda: found.hint or built.explain_miss(where) or _no_match(base.files, built.count),
     )
+
+
+#: Fact files of this many bytes or more take a second or more to index: say so on a terminal.
+_NOTICED = 4 * 2**20
+
+
+def _indexing(size: int) -> None:
+    """Say, on a terminal, that a big base is being indexed, which takes a while."""
+    if size >= _NOTICED and sys.stderr.isatty():
+        typer.echo(f"tmkfacts: indexing {size / 1e6:.0f} MB of facts for search...", err=True)
 
 
 @_registry.command()
