@@ -315,3 +315,13 @@ def test_building_is_told_each_time_without_the_cache(monkeypatch):
     for _ in range(2):
         cache.index([MINI], building=told.append)
     assert told == [MINI.stat().st_size] * 2
+
+
+def test_reading_is_told_the_size_of_the_files_before_they_are_parsed(tmp_path):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    told: list[int] = []
+    load([facts], reading=told.append)
+    assert told == [facts.stat().st_size]
+    load([facts], reading=told.append)  # kept: not parsed again
+    assert told == [facts.stat().st_size]

@@ -153,10 +153,10 @@ def test_importing_tmkfacts_leaves_the_collector_alone():
     assert done.stdout == "True 0\n"
 
 
-def searched_on(path, cache, terminal):
-    """What `tmkfacts search` of the file writes to stderr, a terminal or a pipe."""
+def told(command, path, cache, terminal):
+    """What a command about the fact file writes to stderr: a terminal, or a pipe."""
     env = {**clean_env(), "XDG_CACHE_HOME": str(cache)}
-    argv = [*installed_script(), "search", "rhenium", "--json", "--data", str(path)]
+    argv = [*installed_script(), *command, "--json", "--data", str(path)]
     if not terminal:
         done = subprocess.run(argv, capture_output=True, env=env, check=False)
         assert done.returncode == 0
@@ -177,11 +177,16 @@ def searched_on(path, cache, terminal):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
-def test_indexing_a_big_base_anew_is_announced_on_a_terminal_only(tmp_path):
+def test_reading_or_indexing_a_big_base_anew_is_announced_on_a_terminal_only(tmp_path):
     big = generate(10_000, tmp_path / "big.toml")
     megabytes = round(big.stat().st_size / 1e6)
-    notice = f"tmkfacts: indexing {megabytes} MB of facts for search...\n"
-    assert searched_on(big, tmp_path / "cache", terminal=True) == notice
-    assert searched_on(big, tmp_path / "cache", terminal=True) == ""  # the index is kept
-    assert searched_on(big, tmp_path / "other", terminal=False) == ""  # built, on a pipe
-    assert searched_on(MINI, tmp_path / "cache", terminal=True) == ""  # quick: not told
+    search, listing = ["search", "rhenium"], ["list", "--limit", "1"]
+    indexing = f"tmkfacts: indexing {megabytes} MB of facts...\n"
+    assert told(search, big, tmp_path / "cache", terminal=True) == indexing
+    assert told(search, big, tmp_path / "cache", terminal=True) == ""  # the index is kept
+    assert told(search, big, tmp_path / "other", terminal=False) == ""  # built, on a pipe
+    assert told(search, MINI, tmp_path / "cache", terminal=True) == ""  # quick: not told
+    reading = f"tmkfacts: reading {megabytes} MB of facts...\n"
+    assert told(listing, big, tmp_path / "third", terminal=True) == reading
+    assert told(listing, big, tmp_path / "third", terminal=True) == ""  # the base is kept
+    assert told(listing, big, tmp_path / "fourth", terminal=False) == ""

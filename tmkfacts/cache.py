@@ -121,10 +121,14 @@ def put(kind: str, entry: str, value: object) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def load(paths: Iterable[StrPath] | None = None) -> FactBase:
+def load(
+    paths: Iterable[StrPath] | None = None, reading: Callable[[int], object] | None = None
+) -> FactBase:
     """Read, merge and validate fact files as `tmkfacts.store.load` does, from the cache if kept.
 
     Without paths: the shipped base and the user's own files; `builtin` names the shipped base.
+    `reading` is called with the files' size in bytes before they are parsed, which takes a
+    while for a big base (not when the base is read from the cache).
     """
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
     kept = cache_dir() is not None
@@ -148,6 +152,7 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
 
     # Streamed, so the files' documents are never held whole beside the base; filed under
     # the fingerprints of the very bytes read.
+    _tell(reading, files)
     streamed = store.stream(files, begin)
     loaded, read = streamed.base, streamed.fingerprints
     entry = _key(read) if kept else None
@@ -223,13 +228,18 @@ def index(
         built, fingerprints = indexing.build(files, path, made_by=_key([]))
         return built, _key(fingerprints)
 
-    if building is not None:
+    _tell(building, files)
+    return _keep_index(build)
+
+
+def _tell(told: Callable[[int], object] | None, files: list[Path]) -> None:
+    """Tell `told`, when given, the files' size in bytes: they are about to be read anew."""
+    if told is not None:
         try:
             size = sum(path.stat().st_size for path in files)
-        except OSError:  # the build says which file cannot be read, and why
+        except OSError:  # reading them says which file cannot be read, and why
             size = 0
-        building(size)
-    return _keep_index(build)
+        told(size)
 
 
 def _kept_or_updated(

@@ -452,7 +452,7 @@ def search(
     _no_unknown_options(context, words)
     # The index answers without loading the whole base: a big base costs little more to search.
     built, where = (
-        cache.index(_data_paths(data), building=_indexing),
+        cache.index(_data_paths(data), building=_telling("indexing")),
         _filter(kind, entity, material, tag, since, until),
     )
     found = find(built, " ".join(words), where, limit)
@@ -469,14 +469,21 @@ def search(
     )
 
 
-#: Fact files of this many bytes or more take a second or more to index: say so on a terminal.
+#: Fact files of this many bytes or more take a second or so to read, and more to index.
 _NOTICED = 4 * 2**20
 
 
-def _indexing(size: int) -> None:
-    """Say, on a terminal, that a big base is being indexed, which takes a while."""
-    if size >= _NOTICED and sys.stderr.isatty():
-        typer.echo(f"tmkfacts: indexing {size / 1e6:.0f} MB of facts for search...", err=True)
+def _telling(doing: str) -> Callable[[int], None]:
+    """What says on a terminal that fact files of a given size are being read or indexed.
+
+    For big files only, which take a while; a pipe is told nothing.
+    """
+
+    def tell(size: int) -> None:
+        if size >= _NOTICED and sys.stderr.isatty():
+            typer.echo(f"tmkfacts: {doing} {size / 1e6:.0f} MB of facts...", err=True)
+
+    return tell
 
 
 @_registry.command()
@@ -645,7 +652,7 @@ def info(
 ) -> None:
     """Show which fact files were read, in order, what each holds, and where your own go."""
     paths = _data_paths(data)
-    base = cache.load(paths)
+    base = cache.load(paths, reading=_telling("reading"))
     folder = locations.user_data_dir()
     found = rows.files(base, locations.builtin_path(), folder)
     _emit(
@@ -754,7 +761,7 @@ def check(
     """
     out = _Out(fmt, as_json, fields)
     try:
-        base = cache.load(_data_paths(data))
+        base = cache.load(_data_paths(data), reading=_telling("reading"))
     except FactsError as error:
         if error.unreadable:
             raise
@@ -939,7 +946,7 @@ def _facts_error_line(error: FactsError) -> str:
 
 
 def _base(data: list[Path] | None) -> "FactBase":
-    return cache.load(_data_paths(data))
+    return cache.load(_data_paths(data), reading=_telling("reading"))
 
 
 def _data_paths(data: list[Path] | None) -> list[Path] | None:
