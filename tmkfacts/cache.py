@@ -486,9 +486,9 @@ def _remembered(path: Path, status: os.stat_result, memo: _Memo) -> Fingerprint:
     as git does with its index. A later change then gives the file another status, unless the
     clock is set back; a file of the same status is the file that was hashed.
     """
-    key = _status(path, status)
     if status.st_size < MEMO_FROM:
         return fingerprint.of_file(path)
+    key = _status(path, status)
     if isinstance(known := memo.get(key), bytes):
         return key[0], status.st_size, known
     began = time.time_ns()
