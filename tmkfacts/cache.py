@@ -150,9 +150,9 @@ def load(
         facts.clear()  # reading may start again
         return facts.append
 
+    _tell(reading, files)
     # Streamed, so the files' documents are never held whole beside the base; filed under
     # the fingerprints of the very bytes read.
-    _tell(reading, files)
     streamed = store.stream(files, begin)
     loaded, read = streamed.base, streamed.fingerprints
     entry = _key(read) if kept else None
