@@ -256,9 +256,10 @@ def _updated(files: list[Path], fingerprints: list[Fingerprint]) -> Index | None
     The files are cut into runs of facts as a build cuts them (`store.cut`); the newest kept
     index of the same files is copied with the runs it holds that are still there, and only the
     others are read and indexed, which costs what they cost, not the whole base. A run is read
-    again too when it names an entity or source that changed so that it would be indexed
-    otherwise, or went (`index.changed`). The new runs are checked as a build checks them, and
-    all the facts' ids together; in any other case, None.
+    again too when it names an entity or source that went (`index.gone`); one whose entities
+    were renamed stays, as the index adds what entities say to the facts that name them. The
+    new runs are checked as a build checks them, and all the facts' ids together; in any other
+    case, None.
     """
     import sqlite3
 
@@ -319,7 +320,7 @@ def _plan(
         now = store.heads_base(files, [text for _, text in heads])
         if now is None:
             return None
-        base, gone = now, indexing.changed(before.base, now)
+        base, gone = now, indexing.gone(before.base, now)
     held = {key: run for key, run in before.kept_runs().items() if gone.isdisjoint(run.refs)}
     cut = store.cut(files, known=held)
     # The bytes cut must be those fingerprinted: a file changed since is built afresh.

@@ -7,11 +7,17 @@ changed. A word's postings are the numbers of the facts that hold it, in file or
 word's weighted count in each: every occurrence counts by its field (WEIGHTS), so a word in a
 title counts three times one in the text.
 
+The words an entity gives its facts (its names, its parents', its country: see `_Reader`) are
+not written into their postings: the table named holds the facts that name each entity, and
+entity_words how much each of its words weighs there, and reading a word's postings adds them
+in. Both are written anew whenever an index is, from the base; so renaming an entity, even
+one that every fact names, changes no run.
+
 The index is written run by run, as `tmkfacts.store.stream` cuts the files: each run's
 postings and facts are kept apart, and a record of what else it adds (its facts' ids, lengths,
 dates and spellings, and the records they name), with the digest of its bytes. When some
 facts, sources or entities change, `update` copies the index and indexes only the runs that
-changed or must be read again; the runs it keeps may now start at another fact number or
+changed or name a record that went; the runs it keeps may now start at another fact number or
 line, which the index adds as it reads them.
 """
 
@@ -26,6 +32,8 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
+from itertools import repeat
+from operator import add, mul
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
@@ -54,7 +62,7 @@ CONTENT = ("title", "names", "topics", "text")
 
 #: Changes whenever what the index holds or how it is laid out changes; marshal's format
 #: belongs to the Python version.
-VERSION = f"5 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
+VERSION = f"6 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
 
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -70,15 +78,21 @@ CREATE TABLE postings(word TEXT NOT NULL, run INTEGER NOT NULL, facts BLOB NOT N
     weights BLOB NOT NULL);
 CREATE TABLE spellings(length INTEGER, spelling TEXT, word TEXT, PRIMARY KEY(length, spelling))
     WITHOUT ROWID;
+CREATE TABLE named(entity TEXT PRIMARY KEY, facts BLOB NOT NULL);
+CREATE TABLE entity_words(word TEXT, entity TEXT, weight REAL NOT NULL, PRIMARY KEY(word, entity))
+    WITHOUT ROWID;
 """
 _INDEXES = "CREATE INDEX IF NOT EXISTS postings_by_word ON postings(word);"
 _DROP = """DROP TABLE meta; DROP TABLE runs; DROP TABLE facts; DROP TABLE postings;
-DROP TABLE spellings;"""
+DROP TABLE spellings; DROP TABLE named; DROP TABLE entity_words;"""
 _PLACES = 32  # bits of a fact's number that give its place in its run
 _BATCH = 500  # facts written, or fetched, per statement
 #: Postings kept in memory before they are written: a word's postings are then in several
 #: rows, in order, and a big base never needs all of them in memory at once.
 _SPILL = 1_000_000
+#: Fields of what a fact says itself, whose length counts against it; its entities' names,
+#: which count too, are added when the index is finished (see `_Writer._add_entities`).
+_OWN_CONTENT = ("title", "topics", "text")
 
 
 Fields = dict[str, list[str]]
@@ -205,8 +219,42 @@ class Index:
                 else:
                     found[0].frombytes(facts)
                 found[1].frombytes(weights)
+            named = self._db.execute(
+                "SELECT entity, weight FROM entity_words WHERE word = ?", (word,)
+            ).fetchall()
+            if named:
+                found = self._with_entities(found, named)
             self._postings[word] = found
         return found
+
+    def _with_entities(
+        self, own: tuple[array[int], array[float]], named: list[tuple[str, float]]
+    ) -> tuple[array[int], array[float]]:
+        """A word's postings in the facts themselves, with its weight in the entities they name.
+
+        An entity may be named by most facts, so the sums are made by `map` and `Counter`,
+        whose loops run in C: how many times the facts name entities whose words give the word
+        each weight, times that weight.
+        """
+        weight_of = dict(named)
+        by_weight: dict[float, list[bytes]] = {}  # the facts naming entities, by their weight
+        for start in range(0, len(named), _BATCH):
+            batch = [entity for entity, _ in named[start : start + _BATCH]]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT entity, facts FROM named WHERE entity IN ({marks})", batch
+            )
+            for entity, facts in rows:
+                by_weight.setdefault(weight_of[entity], []).append(facts)
+        mine = dict(zip(own[0], own[1], strict=True))
+        times = {
+            weight: Counter(array("I", b"".join(facts))) for weight, facts in by_weight.items()
+        }
+        found = sorted(set(mine).union(*times.values()))
+        total: Iterable[float] = map(mine.get, found, repeat(0.0))
+        for weight, counted in times.items():
+            total = map(add, total, map(mul, map(counted.get, found, repeat(0)), repeat(weight)))
+        return array("I", found), array("f", total)
 
     def holding(self, word: str) -> set[int]:
         """The numbers of the facts that hold the word."""
@@ -228,7 +276,8 @@ class Index:
     def starting(self, prefix: str) -> list[str]:
         """The words that start with prefix, in order."""
         rows = self._db.execute(
-            "SELECT DISTINCT word FROM postings WHERE word >= ? AND word < ? ORDER BY word",
+            "SELECT word FROM postings WHERE word >= ?1 AND word < ?2 UNION "
+            "SELECT word FROM entity_words WHERE word >= ?1 AND word < ?2 ORDER BY word",
             (prefix, prefix + "\U0010ffff"),
         )
         return [word for (word,) in rows if word.startswith(prefix)]
@@ -246,8 +295,11 @@ class Index:
 
     def how_many(self, word: str) -> int:
         """How many facts hold the word."""
-        if word in self._postings:
-            return len(self._postings[word][0])
+        if (
+            word in self._postings
+            or self._db.execute("SELECT 1 FROM entity_words WHERE word = ?", (word,)).fetchone()
+        ):
+            return len(self.postings(word)[0])
         row = self._db.execute(
             "SELECT sum(length(facts)) FROM postings WHERE word = ?", (word,)
         ).fetchone()
@@ -365,23 +417,15 @@ def build(
     return Index(db), streamed.fingerprints
 
 
-def changed(before: FactBase, now: FactBase) -> frozenset[tuple[str, str]]:
-    """The records whose facts an index of `before` does not hold as one of `now` would.
+def gone(before: FactBase, now: FactBase) -> frozenset[tuple[str, str]]:
+    """The entities and sources that `before` has and `now` has not, as (table, id).
 
-    Entities gone or indexed otherwise (their names, their parents' or their country), and
-    sources gone, as ("entity" or "source", id): a run of facts that names none of them is
-    indexed alike with either base, and its facts name only records that `now` has.
+    A run of facts that names none of them names only records that `now` has, and is indexed
+    alike with either base: what an entity adds to its facts is not in their runs.
     """
-
-    def indexed(base: FactBase) -> dict[str, tuple[str, str | None]]:
-        return {e.id: (_entity_text(base, e), e.country) for e in base.entities}
-
-    was, new = indexed(before), indexed(now)
+    entities = {e.id for e in before.entities} - {e.id for e in now.entities}
     sources = {s.id for s in before.sources} - {s.id for s in now.sources}
-    return frozenset(
-        [("entity", key) for key, value in was.items() if new.get(key) != value]
-        + [("source", key) for key in sources]
-    )
+    return frozenset([("entity", key) for key in entities] + [("source", key) for key in sources])
 
 
 def update(
@@ -400,7 +444,7 @@ def update(
     entities of `base`: the runs the kept index holds stay as they are, moved if they must
     be, and only the fresh ones are indexed. The index answers as one built from the files
     would, and costs what the fresh runs cost, not the whole base. The caller checks the fresh
-    runs' facts, that the kept ones name no record `changed` gives, and that no two facts of
+    runs' facts, that the kept ones name no record `gone` gives, and that no two facts of
     all the runs have the same id.
     """
     if path is not None:
@@ -472,19 +516,25 @@ class _Reader:
         return found[0]
 
     def fields(self, fact: Fact) -> Fields:
-        """The words of each field of a fact, but for its entities', in the order of WEIGHTS."""
-        words, recurring = self.words, self.recurring
-        text = words(fact.text)
-        if fact.place:
-            text += words(fact.place)
-        for figure in fact.figures:
-            text += words(_figure_text(figure))
+        """The words of each field of a fact, in the order of WEIGHTS."""
+        own = self.own_fields(fact)
         names: list[str] = []
         countries = []
         for entity_id in fact.entities:
             names += self.entity_words[entity_id]
             if entity_id in self.countries:
                 countries.append(self.countries[entity_id])
+        found = {**own, "names": names, "country": countries}
+        return {name: found[name] for name in WEIGHTS}
+
+    def own_fields(self, fact: Fact) -> Fields:
+        """The words of the fields of a fact but those of its entities (names and country)."""
+        words, recurring = self.words, self.recurring
+        text = words(fact.text)
+        if fact.place:
+            text += words(fact.place)
+        for figure in fact.figures:
+            text += words(_figure_text(figure))
         topics: list[str] = []
         for topic in (*fact.materials, *fact.tags):
             topics += recurring(topic)
@@ -493,11 +543,9 @@ class _Reader:
             date = date + recurring(_MONTHS[fact.date.month - 1])
         return {
             "title": words(fact.title),
-            "names": names,
             "topics": topics,
             "text": text,
             "kind": list(recurring(fact.kind)),
-            "country": countries,
             "date": list(date),
             "id": words(fact.id),
         }
@@ -527,8 +575,10 @@ class _Writer:
         self.spellings = self.reader.spelled()  # of the entities; then of each run
         self.postings: dict[str, tuple[array[int], array[float]]] = {}
         self.held = 0  # postings in memory
-        self.lengths = array("d")
+        self.lengths = array("d")  # of what facts say themselves, until `_add_entities`
         self.dates = array("q")
+        self.named: list[tuple[str, ...]] = []  # the entities each fact names
+        self.ids = {entity.id: entity.id for entity in base.entities}
         self.materials: set[str] = set()
         self.tags: set[str] = set()
         self.rows: list[tuple[int, bytes]] = []
@@ -551,13 +601,16 @@ class _Writer:
         """Keep a run the index being updated holds, now starting on `line`, as the next run."""
         self.end_run()
         (record,) = self.db.execute("SELECT record FROM runs WHERE run = ?", (number,)).fetchone()
-        start, written_line, lengths, dates, materials, tags, spellings = marshal.loads(record)
+        start, written_line, lengths, dates, materials, tags, spellings, named = marshal.loads(
+            record
+        )
         now = len(self.lengths)
         self.lengths.frombytes(lengths)
         self.dates.frombytes(dates)
         self.materials.update(materials)
         self.tags.update(tags)
         self.spellings.update(spellings)
+        self.named += named
         size = len(self.lengths) - now
         self.placed.append(Placed(number, now, size, now - start, line - written_line))
 
@@ -573,6 +626,7 @@ class _Writer:
         record = (
             start, run.line, self.lengths[start:].tobytes(), self.dates[start:].tobytes(),
             tuple(run.materials), tuple(run.tags), tuple(spellings.items()),
+            tuple(self.named[start:]),
         )  # fmt: skip
         self.db.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
@@ -590,7 +644,7 @@ class _Writer:
             self.start_run(-1, 0, None)
             run = cast(_Run, self.run)
         number = len(self.lengths)
-        fields = self.reader.fields(fact)
+        fields = self.reader.own_fields(fact)
         weighted = cast(dict[str, float], Counter(fields["text"]))  # its weight is 1: counted in C
         for name, words in fields.items():
             if name != "text":
@@ -607,8 +661,9 @@ class _Writer:
         self.held += len(weighted)
         if self.held >= _SPILL:
             self._spill(run.run)
-        self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in CONTENT))
+        self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in _OWN_CONTENT))
         self.dates.append(packed.date_key(fact.date))
+        self.named.append(tuple(map(self.ids.__getitem__, fact.entities)))  # one str an id
         run.materials.update(fact.materials)
         run.tags.update(fact.tags)
         run.refs.update([("entity", key) for key in fact.entities])
@@ -639,6 +694,7 @@ class _Writer:
         self.end_run()
         self._forget_others()
         self.db.executescript(_INDEXES)
+        self._add_entities()
         self.db.executemany(
             "INSERT INTO spellings VALUES (?, ?, ?)",
             ((len(spelling), spelling, word) for spelling, word in self.spellings.items()),
@@ -679,6 +735,44 @@ class _Writer:
             self.db.execute("DELETE FROM runs WHERE run NOT IN kept")
         self.db.execute("DROP TABLE kept")
         self.db.execute("DELETE FROM spellings")
+        self.db.execute("DELETE FROM named")
+        self.db.execute("DELETE FROM entity_words")
+
+    def _add_entities(self) -> None:
+        """Add the entities' names to the facts' lengths; write what names them, and what for.
+
+        The table named gets the facts that name each entity, and entity_words what each of
+        its words weighs in them. The runs' records hold the lengths of what facts say
+        themselves (_OWN_CONTENT), and the entities each fact names; what those add is reckoned
+        from the base the index is finished with, so that a run is indexed alike whatever its
+        entities were called when it was written.
+        """
+        words_of, countries = self.reader.entity_words, self.reader.countries
+        length_of = {entity: WEIGHTS["names"] * len(words) for entity, words in words_of.items()}
+        added = [sum(map(length_of.__getitem__, entities)) for entities in self.named]
+        self.lengths = array("d", map(add, self.lengths, added))
+        naming: dict[str, array[int]] = {}
+        for number, entities in enumerate(self.named):
+            for entity in entities:
+                found = naming.get(entity)
+                if found is None:
+                    found = naming[entity] = array("I")
+                found.append(number)
+        self.db.executemany(
+            "INSERT INTO named VALUES (?, ?)",
+            ((entity, facts.tobytes()) for entity, facts in naming.items()),
+        )
+        weighs: list[tuple[str, str, float]] = []
+        for entity in naming:
+            weights = {
+                word: WEIGHTS["names"] * count for word, count in Counter(words_of[entity]).items()
+            }
+            if entity in countries:
+                weights[countries[entity]] = (
+                    weights.get(countries[entity], 0.0) + WEIGHTS["country"]
+                )
+            weighs += ((word, entity, weight) for word, weight in weights.items())
+        self.db.executemany("INSERT INTO entity_words VALUES (?, ?, ?)", weighs)
 
 
 def _pack(fact: Fact) -> bytes:
