@@ -60,6 +60,7 @@ def test_a_streamed_kept_and_reopened_index_answer_as_the_loaded_base_does(gener
 PHRASES = [
     '"supply chain"', '"rare earth"', '"chain supply"', '"export rhenium"', '"of the"',
     'rhenium "supply chain"', '"supply chain" -europe', '"earth rare" metal', '"the" "of the"',
+    "tmk", '"metals complex"', "tmk rhenium", '"technological metals" -rhenium',
 ]  # fmt: skip
 
 
@@ -88,6 +89,26 @@ def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
     monkeypatch.setattr(built, "facts", counted)
     assert search.search(built, '"supply chain"', limit=10).hits == every[:10]
     assert 10 <= len(read) < len(every) / 2
+
+
+@pytest.mark.parametrize("query", ["tmk", '"metals complex"', "tmk rhenium"])
+def test_a_phrase_every_fact_holds_alike_reads_only_the_first_facts(generated, monkeypatch, query):
+    # Every fact names TMK, "Uzbekistan Technological Metals Complex": as many score alike as
+    # hold the other words, and the newest of them are the best.
+    built = cache.index([generated])
+    every = search.search(built, query).hits
+    read: list[int] = []
+    facts = built.facts
+
+    def counted(numbers: Iterable[int]) -> dict[int, Fact]:
+        wanted = list(numbers)
+        read.extend(wanted)
+        return facts(wanted)
+
+    monkeypatch.setattr(built, "facts", counted)
+    assert search.search(built, query, limit=10).hits == every[:10]
+    assert len(every) > 3 * search._FIRST_READ
+    assert 10 <= len(read) <= search._FIRST_READ
 
 
 def test_hits_go_best_first_then_newest_then_first_in_the_file(generated):

@@ -576,8 +576,15 @@ def _best(
     """The `count` best matches, as scoring them all and sorting them by rank would give them.
 
     For a query with phrases, which scores a fact only once its words are read: facts are read
-    in order of the most they can score, until the next can score no more than the last of the
-    best. Each read takes twice as many as the one before. Adds the facts read to `facts`.
+    in order of the most they can score, until the next cannot rank above the last of the best.
+    Each read takes twice as many as the one before. Adds the facts read to `facts`.
+
+    A fact's score is never more than the most it can score: both are the same sums of the
+    same weights (multiples of 0.5, so exact), the one of a phrase's occurrences no more than
+    the other's of its rarest word, saturated, added up and rounded alike. With its date and
+    place in the file, its rank is no higher either; so a fact left that would tie with the
+    last of the best on score, and lose on date, is not read: when every fact holds a phrase
+    alike, as every fact of a base may name its main entity, the first read is the last.
     """
     most = _scorer(built, query, {}, at_most=True)(numbers)
     most.sort(key=rank, reverse=True)
@@ -585,8 +592,8 @@ def _best(
     best: list[tuple[int, float]] = []
     start, size = 0, _FIRST_READ
     while start < len(most):
-        if len(best) == count and rank(best[-1]) > rank((most[start][0], most[start][1] + _EPS)):
-            break  # no fact left can score more than the last of the best
+        if len(best) == count and rank(best[-1]) > rank(most[start]):
+            break  # no fact left can rank above the last of the best
         batch = [number for number, _ in most[start : start + size]]
         facts.update(built.facts(batch))
         best = heapq.nlargest(count, [*best, *scored(batch)], key=rank)
@@ -594,9 +601,8 @@ def _best(
     return best
 
 
-#: How many facts `_best` reads first, and how much more than the most a fact can score it
-#: allows for rounding (scores are kept to 0.001).
-_FIRST_READ, _EPS = 50, 1e-6
+#: How many facts `_best` reads first.
+_FIRST_READ = 50
 
 
 def _ranking(
