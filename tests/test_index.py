@@ -236,36 +236,114 @@ def test_files_cut_into_runs_give_what_the_whole_file_gives(monkeypatch, tmp_pat
         assert [facts[n].origin for n in range(built.count)] == [f.origin for f in base.facts]
 
 
+FACT = (
+    'date = "2025"\nkind = "profile"\ntitle = "T"\ntext = "Words."\n'
+    'entities = ["tmk"]\nsources = ["wire-2025-07-14"]'
+)
+LATE = 'id = "late"\ntitle = "t"\npublisher = "p"\nurl = "https://x.org"\npublished = "2025"\n'
+FIGURE = '[[fact.figures]]\nmetric = "exports"\nvalue = 1\nunit = "t"\n'
+
+
 @pytest.mark.parametrize(
     "layout",
     [
-        # a header after the facts: the file is read again, whole
-        (
-            '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\n{fact}\n[[fact]]\nid = "c"\n{fact}\n'
-            '[[source]]\nid = "late"\ntitle = "t"\npublisher = "p"\nurl = "https://x.org"\n'
-            'published = "2025"\n'
-        ),
         # a [[fact]] line inside a multi-line string, where no cut may be made
         (
             '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\ndate_note = """\n[[fact]]\n"""\n'
             '{fact}\n[[fact]]\nid = "c"\n{fact}\n'
         ),
+        # and a [[source]] line: it is not a table among the facts
+        (
+            '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\ndate_note = """\n[[source]]\n"""\n'
+            '{fact}\n[[fact]]\nid = "c"\n{fact}\n'
+        ),
+        # another kind of table after the facts
+        '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\n{fact}\n[[ source ]]\n' + LATE,
     ],
-    ids=["source-after-facts", "fact-line-in-a-string"],
+    ids=["fact-line-in-a-string", "source-line-in-a-string", "spaced-header"],
 )
 def test_files_that_cannot_be_cut_are_read_whole(monkeypatch, tmp_path, layout):
     cut_often(monkeypatch)
-    fact = (
-        'date = "2025"\nkind = "profile"\ntitle = "T"\ntext = "Words."\n'
-        'entities = ["tmk"]\nsources = ["wire-2025-07-14"]'
-    )
     extra = tmp_path / "extra.toml"
-    extra.write_text(layout.replace("{fact}", fact))
+    extra.write_text(layout.replace("{fact}", FACT))
     base = store.load([MINI, extra])
     built = cache.index([MINI, extra])
     facts = built.facts(range(built.count))
     assert [facts[n] for n in range(built.count)] == list(base.facts)
     assert [s.id for s in built.base.sources] == [s.id for s in base.sources]
+    assert [runs for _, runs in built.built_from()[1]] == [True, False]
+
+
+#: Sources and entities among the facts, which facts may name before they are defined.
+AMONG = {
+    "source-after-facts": (
+        '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\n{fact}\n[[fact]]\nid = "c"\n{fact}\n'
+        "[[source]]\n" + LATE
+    ),
+    "named-before-defined": (
+        '[[fact]]\nid = "a"\n{fact}\n[[fact]]\nid = "b"\n{late}\n[[entity]]\nid = "newco"\n'
+        'name = "Newco Metals"\ntype = "company"\ncountry = "KZ"\nparent = "tmk"\n\n'
+        '[[fact]]\nid = "c"\n{fact}\n\n  [[source]]  \n' + LATE
+    ),
+    "between-a-fact-and-its-figures": (
+        '[[fact]]\nid = "a"\n{fact}\n[[source]]\n' + LATE + FIGURE
+        + '\n[[fact]]\nid = "c"\n{fact}\n'
+    ),
+    "several-in-a-row": (
+        '[[fact]]\nid = "a"\n{late}\n[[source]]\n' + LATE + '[[source]]\n'
+        + LATE.replace('"late"', '"later"')
+        + '[[entity]]\nid = "newco"\nname = "N"\ntype = "company"\n[[fact]]\nid = "c"\n{fact}\n'
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("layout", AMONG.values(), ids=AMONG)
+def test_sources_and_entities_among_the_facts_are_streamed(monkeypatch, tmp_path, layout, newline):
+    cut_often(monkeypatch)
+    extra = tmp_path / "extra.toml"
+    late = FACT.replace('"tmk"', '"newco"').replace('"wire-2025-07-14"', '"late"')
+    text = layout.replace("{fact}", FACT).replace("{late}", late if "newco" in layout else FACT)
+    extra.write_bytes(text.replace("\n", newline).encode())
+    base = store.load([MINI, extra])
+    built = cache.index([MINI, extra])
+    facts = built.facts(range(built.count))
+    assert [(facts[n], facts[n].origin) for n in range(built.count)] == [
+        (fact, fact.origin) for fact in base.facts
+    ]
+    assert built.base == FactBase(base.sources, base.entities, (), base.files)
+    assert [(s.id, s.origin) for s in built.base.sources] == [
+        (s.id, s.origin) for s in base.sources
+    ]
+    assert [(e.id, e.origin) for e in built.base.entities] == [
+        (e.id, e.origin) for e in base.entities
+    ]
+    assert [runs for _, runs in built.built_from()[1]] == [True, True]  # not read whole
+    assert same_answer([MINI, extra], [*QUERIES, "newco", "late", "exports", "country:KZ"])
+    # A change is read afresh, streamed again.
+    extra.write_bytes(text.replace("Words.", "Other words.").replace("\n", newline).encode())
+    assert same_answer([MINI, extra], [*QUERIES, "newco", "other"])
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "[[source]]\n" + LATE.replace('"late"', '"wire-2025-07-14"'),  # an id the head has
+        "[[source]]\n" + LATE.replace('title = "t"\n', ""),  # a key missing
+        '[[entity]]\nid = "newco"\nname = "N"\ntype = "company"\nparent = "nobody"\n',
+        "[[source]]\n" + LATE + 'colour = "red"\n',
+    ],
+    ids=["duplicate-id", "missing-key", "unknown-parent", "unknown-key"],
+)
+def test_a_problem_among_the_facts_is_reported_as_loading_reports_it(monkeypatch, tmp_path, table):
+    cut_often(monkeypatch)
+    extra = tmp_path / "extra.toml"
+    extra.write_text(f'[[fact]]\nid = "a"\n{FACT}\n{table}[[fact]]\nid = "c"\n{FACT}\n')
+    with pytest.raises(FactsError) as loaded:
+        store.load([MINI, extra])
+    with pytest.raises(FactsError) as indexed:
+        cache.index([MINI, extra])
+    assert [str(p) for p in indexed.value.problems] == [str(p) for p in loaded.value.problems]
 
 
 def test_a_top_level_fact_key_is_refused_as_when_loaded(monkeypatch, tmp_path):

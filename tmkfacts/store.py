@@ -180,9 +180,13 @@ def _stream(
             files.append(_Pieces(str(path), handle, paths, whole=number in whole))
         heads = [_parse_text(file.name, file.head()) for file in files]
         held = [head.facts for head in heads]  # the facts of files read whole
+        extras = [
+            _read_extras(file, head, paths, number)
+            for number, (file, head) in enumerate(zip(files, heads, strict=True))
+        ]
         digests = [
-            None if file.whole or head.facts else file.head_digest
-            for file, head in zip(files, heads, strict=True)
+            None if file.whole or head.facts or among else file.head_digest
+            for file, head, among in zip(files, heads, extras, strict=True)
         ]
         for head in heads:
             head.facts = []
@@ -199,19 +203,107 @@ def _stream(
                 mark(number, 1, None)
             for fact in facts:
                 take(fact)
-            for data, first_line, digest in file.runs():
-                if data is None:
-                    raise _ReadWhole(number)
-                part = _parse_text(file.name, file.text(data), first_line)
-                if part.problems:  # perhaps a cut inside a multi-line string
-                    raise _ReadWhole(number)
-                if not _fits(part, seen, known):
-                    _raise_precisely(paths)
-                mark(number, first_line, digest)
-                for fact in part.facts:
-                    take(fact)
+            tables = _take_runs(file, number, lambda part: _fits(part, seen, known), mark, take)
+            if tables != extras[number]:  # the file changed since its tables were read
+                _raise_precisely(paths)
         fingerprints = [file.fingerprint() for file in files]
         return Streamed(base, fingerprints, [not file.whole for file in files], digests)
+
+
+def _take_runs(
+    file: _Pieces,
+    number: int,
+    fits: Callable[[_ParsedFile], bool],
+    mark: RunMark,
+    take: Callable[[Fact], None],
+) -> list[tuple[int, bytes]]:
+    """Parse file number `number` a run at a time, and hand its facts over; return its tables.
+
+    The tables are the [[source]] and [[entity]] tables among its facts (see `_Pieces.runs`).
+    """
+    tables: list[tuple[int, bytes]] = []
+    for data, first_line, digest, among in file.runs():
+        if data is None:
+            raise _ReadWhole(number)
+        tables += among
+        part = _parse_text(file.name, file.text(data), first_line)
+        if part.problems or part.sources or part.entities:  # perhaps a cut inside a
+            raise _ReadWhole(number)  # multi-line string
+        if not fits(part):
+            _raise_precisely(file.paths)
+        mark(number, first_line, digest)
+        for fact in part.facts:
+            take(fact)
+    return tables
+
+
+def _read_extras(
+    file: _Pieces, head: _ParsedFile, paths: Sequence[Path], number: int
+) -> list[tuple[int, bytes]]:
+    """Read the [[source]] and [[entity]] tables among a file's facts into its head, first.
+
+    Facts may name them before they are defined. Returns them, as `_extras` does.
+    """
+    if file.whole:
+        return []
+    tables = _extras(paths[number], paths)
+    for line, data in tables:
+        if not _add_table(head, _parse_text(file.name, file.text(data), line)):
+            raise _ReadWhole(number)
+    return tables
+
+
+def _extras(path: Path, paths: Sequence[Path]) -> list[tuple[int, bytes]]:
+    """The [[source]] and [[entity]] tables among a file's facts, as its runs give them.
+
+    Each one's first line and bytes; none when the file would be read whole. They are read
+    before the facts, which may name them before they are defined.
+    """
+    if not _after_first_fact(path, (b"[[source]]", b"[[entity]]")):
+        return []
+    found: list[tuple[int, bytes]] = []
+    with path.open("rb") as handle:
+        pieces = _Pieces(str(path), handle, paths, whole=False)
+        pieces.head()
+        if not pieces.whole:
+            for data, _, _, tables in pieces.runs():
+                if data is None:
+                    break
+                found += tables
+    return found
+
+
+def _after_first_fact(path: Path, marks: Sequence[bytes]) -> bool:
+    """Whether any of the marks is in the file after a `[[fact]]`: quick, without parsing."""
+    overlap = max(map(len, (b"[[fact]]", *marks))) - 1
+    with path.open("rb") as handle:
+        tail, after, size = b"", False, 0
+        while (block := handle.read(_Pieces.BLOCK)) and size <= MAX_FILE_BYTES:
+            size += len(block)
+            data, start = tail + block, 0
+            if not after:
+                start = data.find(b"[[fact]]")
+                after = start >= 0
+            if after and any(data.find(mark, start) >= 0 for mark in marks):
+                return True
+            tail = data[-overlap:]
+    return False
+
+
+def _add_table(head: _ParsedFile, table: _ParsedFile) -> bool:
+    """Add a [[source]] or [[entity]] table read among the facts to its file's head.
+
+    False when it holds a problem, or facts: the file is then read whole, which says what.
+    """
+    if table.problems or table.facts:
+        return False
+    head.sources += table.sources
+    head.entities += table.entities
+    for kind, ids in table.ids.items():
+        head.ids.setdefault(kind, []).extend(ids)
+    head.refs += table.refs
+    head.relocate = None  # it would read the head alone; a problem makes the file read whole
+    return True
 
 
 def _known(base: FactBase) -> dict[str, set[str]]:
@@ -299,8 +391,8 @@ def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut 
     try:
         for number, (pieces, _) in enumerate(_opened(paths)):
             heads.append(pieces.head_digest)
-            for data, first_line, digest in pieces.runs():
-                if data is None:
+            for data, first_line, digest, tables in pieces.runs():
+                if data is None or tables:  # sources or entities among the facts: read afresh
                     return None
                 kept = None if (number, digest) in known else data
                 runs.append((number, kept, first_line, digest))
@@ -339,7 +431,13 @@ def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
 _FACT_LINE = re.compile(rb"^\[\[fact\]\][ \t]*\r?$", re.MULTILINE)
 #: Any other header after a line break; one after the first fact means reading the file whole.
 #: (A run starts with a [[fact]] line; the line break in front lets `re` look for it quickly.)
-_OTHER_HEADER = re.compile(rb"\n[ \t]*\[(?!\[fact(?:\.figures)?\]\][ \t]*\r?$)", re.MULTILINE)
+_OTHER_HEADER = re.compile(
+    rb"\n[ \t]*\[(?!\[(?:fact(?:\.figures)?|source|entity)\]\][ \t]*\r?$)", re.MULTILINE
+)
+#: A [[source]] or [[entity]] header among the facts: its table is cut out of its run.
+_TABLE_AMONG = re.compile(rb"^[ \t]*\[\[(?:source|entity)\]\][ \t]*\r?$", re.MULTILINE)
+#: The start of the next header after a table's first line, which ends the table.
+_NEXT_HEADER = re.compile(rb"\n[ \t]*\[")
 #: A top-level key `fact`, which would clash with the [[fact]] tables that follow.
 _ROOT_FACT = re.compile(rb"""^[ \t]*(?:fact|"fact"|'fact')[ \t]*[=.]""", re.MULTILINE)
 
@@ -415,10 +513,14 @@ class _Pieces:
         self.head_digest = _digest(head)
         return self.text(head, first=True)
 
-    def runs(self) -> Iterator[tuple[bytes | None, int, bytes]]:
+    def runs(self) -> Iterator[tuple[bytes | None, int, bytes, list[tuple[int, bytes]]]]:
         """The facts, as runs of bytes with the line each starts on and the digest of its bytes.
 
-        (None, 0, b"") when the file has to be read whole.
+        A [[source]] or [[entity]] table among the facts is cut out of its run, and given
+        last, with the line it starts on: its bytes in the run become as many blank lines, so
+        that the run's facts stay on their lines and mean what they meant. (A [[fact.figures]]
+        table after it is still the last fact's.) The digest is of the bytes as they were.
+        (None, 0, b"", []) when the file has to be read whole.
         """
         while self.buffer:
             table, start, cut = 0, 1, None  # the buffer starts with a [[fact]] line
@@ -438,10 +540,38 @@ class _Pieces:
                 cut = len(self.buffer)
             run, self.buffer = bytes(memoryview(self.buffer)[:cut]), self.buffer[cut:]
             if _OTHER_HEADER.search(run):
-                yield None, 0, b""
+                yield None, 0, b"", []
                 return
-            yield run, self.line, _digest(run)
+            facts, tables = _cut_tables(run, self.line)
+            yield facts, self.line, _digest(run), tables
             self.line += run.count(b"\n")
+
+
+def _cut_tables(run: bytes, line: int) -> tuple[bytes, list[tuple[int, bytes]]]:
+    """A run without the [[source]] and [[entity]] tables among its facts, and those tables.
+
+    Each table runs from its header to the next header, or the run's end; it is replaced by
+    as many line breaks as it holds, and given with the line it starts on (the run's is line).
+    """
+    if b"[[source]]" not in run and b"[[entity]]" not in run:
+        return run, []
+    parts: list[bytes] = []
+    tables: list[tuple[int, bytes]] = []
+    done = 0
+    for header in _TABLE_AMONG.finditer(run):
+        start = header.start()
+        if start < done:  # a header inside the last table's multi-line string: the run then
+            continue  # does not parse, and the file is read whole
+        after = _NEXT_HEADER.search(run, header.end())
+        end = after.start() + 1 if after else len(run)
+        table = run[start:end]
+        line += run.count(b"\n", done, start)
+        tables.append((line, table))
+        parts += (run[done:start], b"\n" * table.count(b"\n"))
+        line += table.count(b"\n")
+        done = end
+    parts.append(run[done:])
+    return b"".join(parts), tables
 
 
 def _search_fact_line(data: bytes | bytearray, start: int) -> re.Match[bytes] | None:
