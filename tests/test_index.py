@@ -320,9 +320,20 @@ def test_sources_and_entities_among_the_facts_are_streamed(monkeypatch, tmp_path
     ]
     assert [runs for _, runs in built.built_from()[1]] == [True, True]  # not read whole
     assert same_answer([MINI, extra], [*QUERIES, "newco", "late", "exports", "country:KZ"])
-    # A change is read afresh, streamed again.
-    extra.write_bytes(text.replace("Words.", "Other words.").replace("\n", newline).encode())
-    assert same_answer([MINI, extra], [*QUERIES, "newco", "other"])
+    # A change updates the index: the tables are read again, and only the runs that changed.
+    updated = Spy(monkeypatch, index, "update")
+    changes = [("Words.", "Other words."), ('title = "t"', 'title = "Renamed"'), ("\n", "\n\n")]
+    for old, new in changes:
+        text = text.replace(old, new, 1)
+        extra.write_bytes(text.replace("\n", newline).encode())
+        assert same_answer([MINI, extra], [*QUERIES, "newco", "other", "renamed"])
+        kept, loaded = cache.index([MINI, extra]).base, store.load([MINI, extra])
+        for records, expected in (
+            (kept.sources, loaded.sources),
+            (kept.entities, loaded.entities),
+        ):
+            assert [(r, r.origin) for r in records] == [(r, r.origin) for r in expected]
+    assert updated.calls == updated.returned == len(changes)
 
 
 @pytest.mark.parametrize(
@@ -662,8 +673,14 @@ def test_many_changes_to_a_big_base_update_it_as_building_it_afresh_would(
         (
             BUYER + '\n[[source]]\nid = "s"\ntitle = "t"\npublisher = "p"\n'
             'url = "https://x.org"\npublished = "2025"\n',
+            True,
+        ),  # a source after the facts, read with the sources before them
+        (
+            BUYER + '\n[[ source ]]\nid = "s"\ntitle = "t"\npublisher = "p"\n'
+            'url = "https://x.org"\npublished = "2025"\n',
             False,
-        ),  # another kind of table
+        ),  # a header written otherwise
+        (BUYER + '\n[source_notes]\nnote = "n"\n', False),  # another kind of table
         (BUYER.replace("title =", 'date_note = """\n[[fact]]\n"""\ntitle ='), False),
         (BUYER.replace("[[fact]]", "[[fact]]  # the last one"), False),
         ("\ufeff" + BUYER, False),  # a byte-order mark, in the middle of the file
@@ -674,7 +691,8 @@ def test_many_changes_to_a_big_base_update_it_as_building_it_afresh_would(
         (BUYER.replace('takes zinc"', 'takes zinc"  # [[fact]]'), True),  # in a comment
     ],
     ids=[
-        "key-of-the-last-fact", "key-twice", "another-table", "header-in-a-string",
+        "key-of-the-last-fact", "key-twice", "source-after-facts", "spaced-header",
+        "another-table", "header-in-a-string",
         "comment-after-header", "byte-order-mark", "id-taken", "unknown-entity", "bad-date",
         "spaces-after-header", "header-in-a-comment",
     ],

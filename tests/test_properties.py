@@ -151,7 +151,7 @@ def test_a_limit_keeps_the_first_of_every_hit(text, limit):
 
 
 #: Changes people make to a fact file: to its facts, and to its sources and entities.
-CHANGES = ["drop", "copy", "swap", "reword", "rename", "add-source"]
+CHANGES = ["drop", "copy", "swap", "reword", "rename", "add-source", "source-among"]
 
 
 def changed(parts: list[str], change: str, at: int, number: int) -> list[str]:
@@ -177,6 +177,14 @@ def changed(parts: list[str], change: str, at: int, number: int) -> list[str]:
         head += (
             f'[[source]]\nid = "added-{number}"\ntitle = "Added"\npublisher = "P"\n'
             f'url = "https://example.org/added"\npublished = "2026"\n\n'
+        )
+    elif change == "source-among" and facts:  # a source and an entity among the facts
+        facts.insert(
+            at % len(facts) + 1,
+            f'[[source]]\nid = "among-{number}"\ntitle = "Among"\npublisher = "P"\n'
+            f'url = "https://example.org/among"\npublished = "2026"\n\n'
+            f'[[entity]]\nid = "among-{number}"\nname = "Among Company {number}"\n'
+            f'type = "company"\ncountry = "KZ"\n\n',
         )
     return [head, *facts]
 

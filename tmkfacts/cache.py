@@ -314,10 +314,10 @@ def _plan(
     heads = store.heads(files)
     if heads is None:
         return None
-    digests: list[bytes | None] = [digest for digest, _ in heads]
+    digests: list[bytes | None] = [head.digest for head in heads]
     base, gone = before.base, frozenset[tuple[str, str]]()
     if digests != before.heads():
-        now = store.heads_base(files, [text for _, text in heads])
+        now = store.heads_base(files, heads)
         if now is None:
             return None
         base, gone = now, indexing.gone(before.base, now)

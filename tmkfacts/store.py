@@ -71,6 +71,7 @@ __all__ = [
     "BUILTIN",
     "MAX_FILE_BYTES",
     "Cut",
+    "Head",
     "RunMark",
     "Streamed",
     "builtin_path",
@@ -185,7 +186,7 @@ def _stream(
             for number, (file, head) in enumerate(zip(files, heads, strict=True))
         ]
         digests = [
-            None if file.whole or head.facts or among else file.head_digest
+            None if file.whole or head.facts else _with_tables(file.head_digest, among)
             for file, head, among in zip(files, heads, extras, strict=True)
         ]
         for head in heads:
@@ -336,15 +337,38 @@ class Cut(NamedTuple):
     fingerprints: list[Fingerprint]
 
 
-def heads(paths: Sequence[Path]) -> list[tuple[bytes, str]] | None:
-    """Each file's part before its first fact, as `stream` reads it: its digest and its text.
+class Head(NamedTuple):
+    """A file's sources and entities as `stream` reads them, unparsed: see `heads`."""
 
-    None when a file cannot be read, or would be read whole.
+    #: The digest of the part before the first fact, and of the tables and their lines.
+    digest: bytes
+    #: The text of the part before the first fact.
+    text: str
+    #: Each [[source]] or [[entity]] table among the facts: the line it starts on, its bytes.
+    tables: list[tuple[int, bytes]]
+
+
+def heads(paths: Sequence[Path]) -> list[Head] | None:
+    """Each file's part before its first fact, and its tables among the facts: see `Head`.
+
+    As `stream` reads them; None when a file cannot be read, or would be read whole.
     """
     try:
-        return [(pieces.head_digest, text) for pieces, text in _opened(paths)]
+        found = []
+        for number, (pieces, text) in enumerate(_opened(paths)):
+            tables = _extras(paths[number], paths)
+            found.append(Head(_with_tables(pieces.head_digest, tables), text, tables))
     except (OSError, FactsError, _ReadWhole):
         return None
+    return found
+
+
+def _with_tables(head: bytes, tables: Sequence[tuple[int, bytes]]) -> bytes:
+    """The digest of a file's head (the digest of its part before the first fact) and tables."""
+    if not tables:
+        return head
+    lines = (line.to_bytes(8, "big") + _digest(data) for line, data in tables)
+    return _digest(head + b"".join(lines))
 
 
 def _opened(paths: Sequence[Path]) -> Iterator[tuple[_Pieces, str]]:
@@ -362,13 +386,23 @@ def _opened(paths: Sequence[Path]) -> Iterator[tuple[_Pieces, str]]:
             yield pieces, text
 
 
-def heads_base(paths: Sequence[Path], texts: Sequence[str]) -> FactBase | None:
+def heads_base(paths: Sequence[Path], heads: Sequence[Head]) -> FactBase | None:
     """The sources and entities of the files' heads (see `heads`), checked as `stream` does.
 
     None when they hold a problem, or facts.
     """
     with uncollected():
-        parsed = [_parse_text(str(path), text) for path, text in zip(paths, texts, strict=True)]
+        parsed = [
+            _parse_text(str(path), head.text) for path, head in zip(paths, heads, strict=True)
+        ]
+        for one, head in zip(parsed, heads, strict=True):
+            for line, data in head.tables:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+                if not _add_table(one, _parse_text(one.name, text, line)):
+                    return None
     if any(one.facts or one.ids.get("fact") for one in parsed):
         return None
     try:
@@ -390,12 +424,14 @@ def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut 
     fingerprints: list[Fingerprint] = []
     try:
         for number, (pieces, _) in enumerate(_opened(paths)):
-            heads.append(pieces.head_digest)
-            for data, first_line, digest, tables in pieces.runs():
-                if data is None or tables:  # sources or entities among the facts: read afresh
+            tables: list[tuple[int, bytes]] = []
+            for data, first_line, digest, among in pieces.runs():
+                if data is None:
                     return None
+                tables += among
                 kept = None if (number, digest) in known else data
                 runs.append((number, kept, first_line, digest))
+            heads.append(_with_tables(pieces.head_digest, tables))
             fingerprints.append(pieces.fingerprint())
     except (OSError, FactsError, _ReadWhole):
         return None
@@ -416,7 +452,7 @@ def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[F
     known = _known(base)
     with uncollected():
         part = _parse_text(name, text, first_line)
-        if part.problems or not _fits(part, set(), known):
+        if part.problems or part.sources or part.entities or not _fits(part, set(), known):
             return None
     return part.facts
 
