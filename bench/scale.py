@@ -14,14 +14,15 @@ beside the file's size and the interpreter's baseline. The search is `search rhe
 A second table times the first search after each kind of change, made as people make them:
 a fact's title edited, a fact inserted, a fact removed, each in the middle of the file; a
 fact added at its end; a source added before the facts with a fact citing it at the end; the
-entity that every fact names renamed (median of 3 changes of each kind, each in another
-place, each on top of the last; the cache holds the index of the file before the change). A
-third times other kinds of search, repeated. Every measurement runs in a process of its own.
-Last come the targets, at the largest size: a repeated search at most 2 x one at the
-smallest; the first search after a change, and the first search of a new file, at most 1.5 x
-tomli; peak memory above the baseline at most 3 x the file. It exits 1 if one is missed.
-Beside them, what `tmkfacts check` of the largest file takes without the cache: it parses and
-checks every record, as a first search must, and indexes nothing.
+entity that every fact names renamed; a source added after the facts, with a fact citing it
+after that (median of 3 changes of each kind, each in another place, each on top of the
+last; the cache holds the index of the file before the change). A third times other kinds of
+search, repeated. Every measurement runs in a process of its own. Last come the targets, at
+the largest size: a repeated search at most 2 x one at the smallest; the first search after
+a change, and the first search of a new file, at most 1.5 x tomli; peak memory above the
+baseline at most 3 x the file. It exits 1 if one is missed. Beside them, what `tmkfacts
+check` of the largest file takes without the cache: it parses and checks every record, as a
+first search must, and indexes nothing.
 """
 
 from __future__ import annotations
@@ -87,6 +88,16 @@ def cite(text: str, _at: int, number: int) -> str:
     return text[:first] + source + text[first:] + fact
 
 
+def cite_at_end(text: str, _at: int, number: int) -> str:
+    """A source added after the facts, and a fact that cites it after that."""
+    source = (
+        f'\n[[source]]\nid = "late-{number}"\ntitle = "A later report"\npublisher = "A wire"\n'
+        f'url = "https://example.org/late-{number}"\npublished = "2026-11"\n'
+    )
+    fact = ADDED.format(number=f"late-{number}").replace("source-0", f"late-{number}")
+    return text + source + fact
+
+
 def rename(text: str, _at: int, number: int) -> str:
     """The entity that every fact names renamed: a word put in front of its name."""
     name = text.index(TMK) + len(TMK)
@@ -97,7 +108,7 @@ TMK = 'id = "tmk"\nname = "'
 #: The kinds of change whose first search is timed, each made in FIRSTS places in turn.
 CHANGES = {
     "edited": edit, "inserted": insert, "removed": remove, "added": append, "cited": cite,
-    "renamed": rename,
+    "renamed": rename, "cited@end": cite_at_end,
 }  # fmt: skip
 #: Other kinds of query, timed repeated too: a phrase, a typo, a field filter, all of a word.
 OTHERS = {
