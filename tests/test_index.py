@@ -73,11 +73,8 @@ def test_a_limit_keeps_the_first_of_every_hit_in_order(generated):
             assert kept == every[:limit], (query, limit)
 
 
-def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
-    generated, monkeypatch
-):
-    built = cache.index([generated])
-    every = search.search(built, '"supply chain"').hits
+def facts_read(monkeypatch: pytest.MonkeyPatch, built: index.Index) -> list[int]:
+    """The numbers of the facts read from the index from now on, as they are read."""
     read: list[int] = []
     facts = built.facts
 
@@ -87,6 +84,15 @@ def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
         return facts(wanted)
 
     monkeypatch.setattr(built, "facts", counted)
+    return read
+
+
+def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
+    generated, monkeypatch
+):
+    built = cache.index([generated])
+    every = search.search(built, '"supply chain"').hits
+    read = facts_read(monkeypatch, built)
     assert search.search(built, '"supply chain"', limit=10).hits == every[:10]
     assert 10 <= len(read) < len(every) / 2
 
@@ -97,15 +103,7 @@ def test_a_phrase_every_fact_holds_alike_reads_only_the_first_facts(generated, m
     # hold the other words, and the newest of them are the best.
     built = cache.index([generated])
     every = search.search(built, query).hits
-    read: list[int] = []
-    facts = built.facts
-
-    def counted(numbers: Iterable[int]) -> dict[int, Fact]:
-        wanted = list(numbers)
-        read.extend(wanted)
-        return facts(wanted)
-
-    monkeypatch.setattr(built, "facts", counted)
+    read = facts_read(monkeypatch, built)
     assert search.search(built, query, limit=10).hits == every[:10]
     assert len(every) > 3 * search._FIRST_READ
     assert 10 <= len(read) <= search._FIRST_READ

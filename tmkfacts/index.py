@@ -90,9 +90,9 @@ _BATCH = 500  # facts written, or fetched, per statement
 #: Postings kept in memory before they are written: a word's postings are then in several
 #: rows, in order, and a big base never needs all of them in memory at once.
 _SPILL = 1_000_000
-#: Fields of what a fact says itself, whose length counts against it; its entities' names,
-#: which count too, are added when the index is finished (see `_Writer._add_entities`).
-_OWN_CONTENT = ("title", "topics", "text")
+#: The CONTENT a fact says itself; its entities' names, which count too, are added when the
+#: index is finished (see `_Writer._add_entities`).
+_OWN_CONTENT = tuple(name for name in CONTENT if name != "names")
 
 
 Fields = dict[str, list[str]]
