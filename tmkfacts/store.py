@@ -248,9 +248,8 @@ def _read_extras(
     if file.whole:
         return []
     tables = _extras(paths[number], paths)
-    for line, data in tables:
-        if not _add_table(head, _parse_text(file.name, file.text(data), line)):
-            raise _ReadWhole(number)
+    if not _add_tables(head, tables):
+        raise _ReadWhole(number)
     return tables
 
 
@@ -291,19 +290,25 @@ def _after_first_fact(path: Path, marks: Sequence[bytes]) -> bool:
     return False
 
 
-def _add_table(head: _ParsedFile, table: _ParsedFile) -> bool:
-    """Add a [[source]] or [[entity]] table read among the facts to its file's head.
+def _add_tables(head: _ParsedFile, tables: Sequence[tuple[int, bytes]]) -> bool:
+    """Add the [[source]] and [[entity]] tables read among a file's facts to its head.
 
-    False when it holds a problem, or facts: the file is then read whole, which says what.
+    False when one is not UTF-8, holds a problem, or facts: the file is then read whole,
+    which says what.
     """
-    if table.problems or table.facts:
-        return False
-    head.sources += table.sources
-    head.entities += table.entities
-    for kind, ids in table.ids.items():
-        head.ids.setdefault(kind, []).extend(ids)
-    head.refs += table.refs
-    head.relocate = None  # it would read the head alone; a problem makes the file read whole
+    for line, data in tables:
+        try:
+            table = _parse_text(head.name, data.decode("utf-8"), line)
+        except UnicodeDecodeError:
+            return False
+        if table.problems or table.facts:
+            return False
+        head.sources += table.sources
+        head.entities += table.entities
+        for kind, ids in table.ids.items():
+            head.ids.setdefault(kind, []).extend(ids)
+        head.refs += table.refs
+        head.relocate = None  # it would read the head alone; a problem makes it read whole
     return True
 
 
@@ -395,14 +400,8 @@ def heads_base(paths: Sequence[Path], heads: Sequence[Head]) -> FactBase | None:
         parsed = [
             _parse_text(str(path), head.text) for path, head in zip(paths, heads, strict=True)
         ]
-        for one, head in zip(parsed, heads, strict=True):
-            for line, data in head.tables:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    return None
-                if not _add_table(one, _parse_text(one.name, text, line)):
-                    return None
+        if not all(_add_tables(one, head.tables) for one, head in zip(parsed, heads, strict=True)):
+            return None
     if any(one.facts or one.ids.get("fact") for one in parsed):
         return None
     try:
