@@ -109,6 +109,38 @@ def test_a_phrase_every_fact_holds_alike_reads_only_the_first_facts(generated, m
     assert 10 <= len(read) <= search._FIRST_READ
 
 
+def test_a_phrase_in_entities_names_alone_reads_no_fact_s_own_words(generated, monkeypatch):
+    # Every fact names TMK, "Uzbekistan Technological Metals Complex", and none writes its name:
+    # the name's words are read once, not every fact's own words.
+    built = cache.index([generated])
+    own_fields = built.own_fields
+    read: list[str] = []
+
+    def counted(fact: Fact) -> index.Fields:
+        read.append(fact.id)
+        return own_fields(fact)
+
+    monkeypatch.setattr(built, "own_fields", counted)
+    assert len(search.search(built, '"metals complex"').hits) == built.count
+    assert read == []
+    holding = search.search(built, '"supply chain"').hits  # in facts' own words
+    assert holding
+    assert 0 < len(read) < built.count
+
+
+def test_what_a_fact_holds_itself_is_what_its_own_fields_hold(generated):
+    """Phrases are looked for in a fact's own fields only when they hold each of its words."""
+    for built in (cache.index(), cache.index([generated])):
+        for number, fact in built.facts(range(0, built.count, 7)).items():
+            own = {word for words in built.own_fields(fact).values() for word in words}
+            fields = built.entity_fields(fact.entities).values()
+            given = {word for words in fields for word in words} - own
+            assert own
+            assert all(number in built.holding_itself(word) for word in own)
+            assert not any(number in built.holding_itself(word) for word in given)
+            assert all(number in built.holding(word) for word in own | given)
+
+
 def test_hits_go_best_first_then_newest_then_first_in_the_file(generated):
     base = store.load([generated])
     position = {fact.id: number for number, fact in enumerate(base.facts)}
@@ -192,7 +224,7 @@ def test_the_spellings_are_every_word_of_the_facts_and_entities(monkeypatch, run
     base = store.load([MINI])
     reader = index._Reader(base)
     for fact in base.facts:
-        reader.fields(fact)
+        reader.own_fields(fact)
     learned = {(reader.folded[raw], word) for raw, word in reader.known.items()}
     assert {"acme", "tashkent", "markets", "grants"} <= {spelling for spelling, _ in learned}
     for built in (index.of_base(base), cache.index([MINI])):

@@ -160,6 +160,7 @@ class Index:
         self.average_length = (sum(self.lengths) / self.count if self.count else 1.0) or 1.0
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
         self._holding: dict[str, set[int]] = {}
+        self._holding_itself: dict[str, set[int]] = {}
         self._weights: dict[str, dict[int, float]] = {}
         self._reader: _Reader | None = None  # made when first needed: it reads every entity
 
@@ -205,26 +206,31 @@ class Index:
         """The facts that hold the word, by number in file order, and its weight in each."""
         found = self._postings.get(word)
         if found is None:
-            found = (array("I"), array("f"))
-            placed = self._placed
-            rows = self._db.execute(
-                "SELECT run, facts, weights FROM postings WHERE word = ? ORDER BY rowid", (word,)
-            ).fetchall()
-            rows.sort(key=lambda row: placed[row[0]][0])  # in file order; a run's rows in order
-            for run, facts, weights in rows:
-                shift = placed[run][1]
-                if shift:  # the run moved since it was written
-                    numbers = array("I", facts)
-                    found[0].extend([number + shift for number in numbers])
-                else:
-                    found[0].frombytes(facts)
-                found[1].frombytes(weights)
+            found = self._own_postings(word)
             named = self._db.execute(
                 "SELECT entity, weight FROM entity_words WHERE word = ?", (word,)
             ).fetchall()
             if named:
                 found = self._with_entities(found, named)
             self._postings[word] = found
+        return found
+
+    def _own_postings(self, word: str) -> tuple[array[int], array[float]]:
+        """`postings` in the fields of the facts themselves, without their entities' words."""
+        found = (array("I"), array("f"))
+        placed = self._placed
+        rows = self._db.execute(
+            "SELECT run, facts, weights FROM postings WHERE word = ? ORDER BY rowid", (word,)
+        ).fetchall()
+        rows.sort(key=lambda row: placed[row[0]][0])  # in file order; a run's rows in order
+        for run, facts, weights in rows:
+            shift = placed[run][1]
+            if shift:  # the run moved since it was written
+                numbers = array("I", facts)
+                found[0].extend([number + shift for number in numbers])
+            else:
+                found[0].frombytes(facts)
+            found[1].frombytes(weights)
         return found
 
     def _with_entities(
@@ -261,6 +267,12 @@ class Index:
         if word not in self._holding:
             self._holding[word] = set(self.postings(word)[0])
         return self._holding[word]
+
+    def holding_itself(self, word: str) -> set[int]:
+        """The numbers of the facts whose own fields hold the word (see `own_fields`)."""
+        if word not in self._holding_itself:
+            self._holding_itself[word] = set(self._own_postings(word)[0])
+        return self._holding_itself[word]
 
     def weights(self, word: str) -> dict[int, float]:
         """Fact number -> how much the word weighs in that fact, for the facts that hold it."""
@@ -341,11 +353,22 @@ class Index:
             found += (_values(blob, run.lines) for (blob,) in rows)
         return found
 
-    def fields(self, fact: Fact) -> Fields:
-        """The words of each field of a fact, in order: to find phrases in it."""
+    def own_fields(self, fact: Fact) -> Fields:
+        """The words of each field of a fact but those its entities give: to find phrases in.
+
+        What the fields of a fact hold is what these and `entity_fields` hold; a word of the
+        ones is in the fact's postings, `holding_itself`, and a word of the others is not.
+        """
+        return self._reader_of_facts().own_fields(fact)
+
+    def entity_fields(self, entities: tuple[str, ...]) -> Fields:
+        """The words of the fields a fact's entities give it (names and country), in order."""
+        return self._reader_of_facts().entity_fields(entities)
+
+    def _reader_of_facts(self) -> _Reader:
         if self._reader is None:
             self._reader = _Reader(self.base)
-        return self._reader.fields(fact)
+        return self._reader
 
     def explain_miss(self, where: Filter) -> str | None:
         """Why the filter found nothing, when a value it names is unknown (see query)."""
@@ -515,17 +538,15 @@ class _Reader:
         self.raws.update(found[1])
         return found[0]
 
-    def fields(self, fact: Fact) -> Fields:
-        """The words of each field of a fact, in the order of WEIGHTS."""
-        own = self.own_fields(fact)
+    def entity_fields(self, entities: tuple[str, ...]) -> Fields:
+        """The words the entities a fact names give it: their names, and their countries."""
         names: list[str] = []
         countries = []
-        for entity_id in fact.entities:
+        for entity_id in entities:
             names += self.entity_words[entity_id]
             if entity_id in self.countries:
                 countries.append(self.countries[entity_id])
-        found = {**own, "names": names, "country": countries}
-        return {name: found[name] for name in WEIGHTS}
+        return {"names": names, "country": countries}
 
     def own_fields(self, fact: Fact) -> Fields:
         """The words of the fields of a fact but those of its entities (names and country)."""

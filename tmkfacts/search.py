@@ -518,12 +518,25 @@ def _scorer(
     words of the facts' fields. `at_most` scores by the index alone: a phrase as often as its
     rarest word, and no word excluded, which gives each fact no less than its score.
     """
-    fields: dict[int, Fields] = {}
+    own: dict[int, Fields] = {}
+    given: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}  # by entities and phrase
 
-    def fields_of(number: int) -> Fields:
-        if number not in fields:
-            fields[number] = built.fields(facts[number])
-        return fields[number]
+    def in_fields(number: int, phrase: tuple[str, ...]) -> float:
+        """How often a phrase of words is in the fact's fields, each time weighted by its field.
+
+        Its entities' fields are the same for every fact that names them, so they are read
+        once; the fact's own fields only when they hold every word of the phrase.
+        """
+        fact = facts[number]
+        key = (fact.entities, phrase)
+        total = given.get(key)
+        if total is None:
+            total = given[key] = _weighted(built.entity_fields(fact.entities), phrase)
+        if all(number in built.holding_itself(word) for word in phrase):
+            if number not in own:
+                own[number] = built.own_fields(fact)
+            total += _weighted(own[number], phrase)
+        return total
 
     rarity = [_idf(built, term) for term in query.terms]
     # A term of single words has its weight in each fact in the index: one lookup a fact.
@@ -546,14 +559,14 @@ def _scorer(
     def scored(numbers: Iterable[int]) -> list[tuple[int, float]]:
         found = []
         for number in numbers:
-            if excluded and any(_frequency(built, number, term, fields_of) for term in excluded):
+            if excluded and any(_frequency(built, number, term, in_fields) for term in excluded):
                 continue
             score = 0.0
             for term, idf, table in zip(query.terms, rarity, tables, strict=True):
                 if table is not None:
                     frequency = table.get(number, 0.0)
                 else:
-                    frequency = _frequency(built, number, term, fields_of)
+                    frequency = _frequency(built, number, term, in_fields)
                 if not frequency:
                     break
                 score += idf * _saturate(frequency, lengths[number] / average)
@@ -642,7 +655,12 @@ def _weights(built: Index, term: Term, *, at_most: bool = False) -> dict[int, fl
     return total
 
 
-def _frequency(built: Index, number: int, term: Term, fields_of: Callable[[int], Fields]) -> float:
+def _frequency(
+    built: Index,
+    number: int,
+    term: Term,
+    in_fields: Callable[[int, tuple[str, ...]], float],
+) -> float:
     """How often the term occurs in the fact, each occurrence weighted by its field.
 
     A word's count is in the index; a phrase is looked for in the words of the fact's fields.
@@ -652,11 +670,13 @@ def _frequency(built: Index, number: int, term: Term, fields_of: Callable[[int],
         if len(phrase) == 1:
             total += built.weights(phrase[0]).get(number, 0.0)
         elif number in built.holding(phrase[0]):
-            total += sum(
-                WEIGHTS[name] * _occurrences(words, phrase)
-                for name, words in fields_of(number).items()
-            )
+            total += in_fields(number, phrase)
     return total
+
+
+def _weighted(fields: Fields, phrase: tuple[str, ...]) -> float:
+    """How often the phrase is in these fields, each time weighted by its field."""
+    return sum(WEIGHTS[name] * _occurrences(words, phrase) for name, words in fields.items())
 
 
 def _matched(built: Index, number: int, terms: Sequence[Term]) -> frozenset[str]:
