@@ -6,8 +6,8 @@
 Runs the installed `tmkfacts` script of this interpreter's environment and bench/hello.py
 with the same interpreter, alternately, so both see the same machine state; prints each
 command's median wall time and its ratio to the hello-world's median, with the targets.
-Three floors are timed beside them, for reference, each with its imports frozen as tmkfacts
-freezes its own (see tmkfacts/__main__.py): the hello-world, and what a search from the index
+Three floors are timed beside them, for reference, each without the cyclic garbage collector,
+as tmkfacts runs (see tmkfacts/__main__.py): the hello-world, and what a search from the index
 and a command drawing a Rich table must import (and draw) before any of tmkfacts's own work.
 The package is byte-compiled first, as `pip install` does; an editable install run with
 PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every run.
@@ -44,17 +44,17 @@ COMMANDS: dict[str, float | None] = {
 COMPLETE = "complete: "
 #: Floors, for reference: the least a command must import before tmkfacts does anything.
 FLOOR = "floor: "
-#: What tmkfacts.__main__.run does around the imports: the collector off, then what they made
-#: frozen, then the collector on again. The floors do the same.
-FROZEN = "import gc; gc.disable(); {}; gc.freeze(); gc.enable()"
+#: What tmkfacts.__main__.run does before the imports: the cyclic garbage collector off, for
+#: the whole run. The floors do the same.
+UNCOLLECTED = "import gc; gc.disable(); {}"
 FLOORS = {
-    # the hello-world, its imports frozen as tmkfacts freezes its own
-    "floor: hello, frozen": FROZEN.format("import typer")
+    # the hello-world, without the collector as tmkfacts runs
+    "floor: hello, uncollected": UNCOLLECTED.format("import typer")
     + f"; exec(open({str(HELLO[1])!r}).read())",
     # a search from the index: Typer, the JSON writer, SQLite and the model's records
-    "floor: search": FROZEN.format("import typer.main, json, sqlite3, tmkfacts.model"),
+    "floor: search": UNCOLLECTED.format("import typer.main, json, sqlite3, tmkfacts.model"),
     # a table: Typer, the model's records and Rich drawing 8 rows of 6 columns
-    "floor: table": FROZEN.format("import typer.main, tmkfacts.model")
+    "floor: table": UNCOLLECTED.format("import typer.main, tmkfacts.model")
     + """
 from rich.console import Console
 from rich.table import Table
