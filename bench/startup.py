@@ -44,9 +44,10 @@ COMMANDS: dict[str, float | None] = {
 COMPLETE = "complete: "
 #: Floors, for reference: the least a command must import before tmkfacts does anything.
 FLOOR = "floor: "
-#: What tmkfacts.__main__.run does before the imports: the cyclic garbage collector off, for
-#: the whole run. The floors do the same.
-UNCOLLECTED = "import gc; gc.disable(); {}"
+#: What tmkfacts.__main__.run does: the cyclic garbage collector off for the whole run, and
+#: what the run made frozen as it ends, before the interpreter's last pass. The floors do the
+#: same.
+UNCOLLECTED = "import atexit, gc; gc.disable(); atexit.register(gc.freeze); {}"
 FLOORS = {
     # the hello-world, without the collector as tmkfacts runs
     "floor: hello, uncollected": UNCOLLECTED.format("import typer")

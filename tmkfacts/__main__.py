@@ -5,12 +5,16 @@ makes no garbage that only the collector could free: its records, rows and outpu
 freed by reference counting as soon as they are done with. Yet every few hundred new objects
 start a pass of the collector, and now and then a full pass walks every object alive: the
 imports (Typer's, Click's and tmkfacts's modules, classes and functions), the whole base and
-the rows made of it. Held off, no pass walks them, nor does a last one as the interpreter
-exits. Measured at 100,000 facts against the collector as usual, with the same peak memory:
-`list --json` 3.0 s instead of 4.2 s, `search tmk --json` (every fact a hit) 4.9 s instead
-of 8.0 s, `timeline --format csv` 3.6 s instead of 5.1 s; and 2.25 s instead of 2.8 s for
-a table of 10,000 facts. Imported as a library, tmkfacts leaves the collector alone; the
-parts that make millions of objects hold it off themselves (`tmkfacts.bulk.uncollected`).
+the rows made of it. Held off, no pass walks them; and frozen (`gc.freeze`) as the command
+ends, they are not walked by the pass the interpreter makes as it exits either.
+
+Measured against the collector as usual: a search of the shipped base takes 54 ms instead
+of 67, a table of partners 72 instead of 91, --help 45 instead of 56. At 100,000 facts, with
+the same peak memory: `list --json` takes 3.0 s instead of 4.2, `search tmk --json` (every
+fact a hit) 5.1 s instead of 8.0, `timeline --format csv` 3.6 s instead of 5.1.
+
+Imported as a library, tmkfacts leaves the collector alone; the parts that make millions of
+objects hold it off themselves (`tmkfacts.bulk.uncollected`).
 """
 
 import gc
@@ -19,9 +23,12 @@ import gc
 def run() -> None:
     """Run the command line, the cyclic garbage collector held off, and exit with its code."""
     gc.disable()
-    from tmkfacts.cli import main
+    try:
+        from tmkfacts.cli import main
 
-    main()
+        main()
+    finally:  # the interpreter's last pass, as it exits, which runs even so, walks none either
+        gc.freeze()
 
 
 if __name__ == "__main__":
