@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterable
@@ -115,6 +116,30 @@ def test_a_kept_base_is_the_loaded_one_whole(tmp_path):
     assert kept.digest == loaded.digest
     assert [f.figures for f in kept.facts] == [f.figures for f in loaded.facts]
     assert any(f.figures for f in kept.facts)
+
+
+def test_what_facts_hold_alike_is_held_once_whichever_way_they_are_read(generated, tmp_path):
+    facts = tmp_path / "facts.toml"
+    shutil.copyfile(generated, facts)
+    read = load([facts])  # parsed, and kept
+    kept = load([facts])
+    built = cache.index([facts])
+    for path in entries("base"):
+        path.unlink()
+    indexed = load([facts])  # from the index
+    found = tuple(built.facts(range(built.count)).values())
+    assert kept == indexed == read
+    assert found == read.facts
+    for each in (kept.facts, indexed.facts, found):
+        for values in (
+            [fact.kind for fact in each],
+            [fact.date for fact in each],
+            [fact.entities for fact in each],
+            [entity for fact in each for entity in fact.entities],
+            [tag for fact in each for tag in fact.tags],
+            [fact.origin.file for fact in each if fact.origin],
+        ):
+            assert len({id(value) for value in values}) == len(set(values)) < len(values)
 
 
 def placed(records: Iterable[Source | Entity | Fact]) -> list[tuple[str, Origin | None]]:

@@ -145,21 +145,28 @@ def load(
     if fingerprints is None:  # the store says which file cannot be read, and why
         return store.load(files)
     facts: list[Fact] = []
+    values: list[packed.FactValues] = []  # of the facts, when they are kept
 
     def begin(_: FactBase) -> Callable[[Fact], None]:
         facts.clear()  # reading may start again
-        return facts.append
+        values.clear()
+        if not kept:
+            return facts.append
+        shared = packed.Shared()  # what facts hold alike, held once, as a kept base holds it
+        return lambda fact: values.append(packed.fact_values(fact, shared))
 
     _tell(reading, files)
     # Streamed, so the files' documents are never held whole beside the base; filed under
     # the fingerprints of the very bytes read.
     streamed = store.stream(files, begin)
     loaded, read = streamed.base, streamed.fingerprints
+    if kept:
+        with uncollected():
+            facts[:] = packed.facts_of(values)
     entry = _key(read) if kept else None
     base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
     if entry is not None:
-        values = (packed.base_values(base), tuple(packed.fact_values(fact) for fact in facts))
-        put("base", entry, values)
+        put("base", entry, (packed.base_values(base), tuple(values)))
     return base
 
 
@@ -177,14 +184,14 @@ def _indexed_base(
     if index is None:
         return None
     try:
-        base, facts = packed.base_values(index.base), index.every_fact()
+        with uncollected():
+            base, facts = packed.base_values(index.base), packed.facts_of(index.every_fact())
     except (sqlite3.Error, ValueError, EOFError, TypeError):  # damaged: parse the files
         return None
     finally:
         index.close()
-    put("base", entry, (base, tuple(facts)))
-    with uncollected():
-        return packed.base_of(base, tuple(map(packed.fact_of, facts)), entry)
+    put("base", entry, (base, packed.facts_values(facts)))
+    return packed.base_of(base, facts, entry)
 
 
 def _kept_base(entry: str) -> FactBase | None:
@@ -195,7 +202,7 @@ def _kept_base(entry: str) -> FactBase | None:
     base, facts = values
     try:
         with uncollected():
-            return packed.base_of(base, tuple(map(packed.fact_of, facts)), entry)
+            return packed.base_of(base, packed.facts_of(facts), entry)
     except (TypeError, ValueError):  # not what `load` keeps: read the files again
         return None
 

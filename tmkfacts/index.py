@@ -30,7 +30,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from itertools import repeat
 from operator import add, mul
@@ -330,6 +330,7 @@ class Index:
             wanted[run.run << _PLACES | (number - run.start)] = number, run.lines
         keys = list(wanted)
         found: dict[int, Fact] = {}
+        shared = packed.Shared()
         for start in range(0, len(keys), _BATCH):
             batch = keys[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
@@ -338,20 +339,18 @@ class Index:
             )
             for key, blob in rows:
                 number, lines = wanted[key]
-                found[number] = _unpack(blob, lines)
+                found[number] = packed.fact_of(_values(blob, lines), shared)
         return dict(sorted(found.items()))  # in file order
 
-    def every_fact(self) -> list[packed.FactValues]:
-        """Every fact, as values (see `tmkfacts.packed`), in file order."""
-        found: list[packed.FactValues] = []
+    def every_fact(self) -> Iterator[packed.FactValues]:
+        """Every fact, as values (see `tmkfacts.packed`), in file order, as they are read."""
         for run in self.runs:
             low = run.run << _PLACES
             rows = self._db.execute(
                 "SELECT fact FROM facts WHERE number >= ? AND number < ? ORDER BY number",
                 (low, low + run.size),
             )
-            found += (_values(blob, run.lines) for (blob,) in rows)
-        return found
+            yield from (_values(blob, run.lines) for (blob,) in rows)
 
     def own_fields(self, fact: Fact) -> Fields:
         """The words of each field of a fact but those its entities give: to find phrases in.
@@ -799,11 +798,6 @@ class _Writer:
 def _pack(fact: Fact) -> bytes:
     """A fact as bytes: marshal, which is many times quicker than pickle, of its values."""
     return marshal.dumps(packed.fact_values(fact))
-
-
-def _unpack(data: bytes, lines: int = 0) -> Fact:
-    """The fact that `_pack` made these bytes of, read `lines` lines further down its file."""
-    return packed.fact_of(_values(data, lines))
 
 
 def _values(data: bytes, lines: int) -> packed.FactValues:
