@@ -1,5 +1,6 @@
 """The lookup commands through Typer's CliRunner, on the small test base, and one real process."""
 
+import gc
 import json
 import subprocess
 import sys
@@ -87,6 +88,49 @@ def test_a_big_answer_written_in_pieces_is_the_json_of_all_its_rows(generated):
     pieces = list(formats.pieces(every, "json"))
     assert all(len(piece) >= 2**16 for piece in pieces[:-1])
     assert "".join(pieces) == whole
+
+
+@pytest.mark.parametrize("count", [0, 1, 499, 500, 501, 1234])
+@pytest.mark.parametrize("ascii", [False, True])
+def test_json_written_a_batch_at_a_time_is_the_json_of_the_whole_list(generated, count, ascii):
+    base = load([generated])
+    every = [rows.fact(base, fact) for fact in base.facts[:count]]
+    every[-1:] = [{**row, "text": "Ünï\ncode\t“quoted” \\ /"} for row in every[-1:]]
+    assert rows.dumps(iter(every), ascii=ascii) == json.dumps(every, ensure_ascii=ascii, indent=2)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "tsv", "markdown"])
+def test_rows_are_made_as_they_are_written_not_all_first(generated, fmt):
+    base = load([generated])
+    made: list[str] = []
+
+    def make(fact):
+        made.append(fact.id)
+        return rows.fact(base, fact)
+
+    each = rows.Each(base.facts, make, rows.FACT_FIELDS)
+    assert formats.known_fields(each, ()) == list(rows.FACT_FIELDS)
+    assert not made
+    written = formats.pieces(formats.pick(each, None), fmt, header=rows.FACT_FIELDS)
+    next(written)
+    assert 0 < len(made) < len(base.facts) / 4
+    assert "".join(written)
+    assert len(made) == len(base.facts)
+
+
+def test_json_of_many_rows_leaves_the_collector_next_to_nothing(generated):
+    # The command line runs without the cyclic garbage collector (tmkfacts/__main__.py).
+    base = load([generated])
+    every = [rows.fact(base, fact) for fact in base.facts]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        assert rows.dumps(every)
+        assert gc.collect() < len(every) / 10
+    finally:
+        if was:
+            gc.enable()
 
 
 def test_json_keeps_text_exact_and_unescaped():

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
@@ -414,7 +415,7 @@ def list_(
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        [rows.fact(base, fact) for fact in facts],
+        rows.Each(facts, partial(rows.fact, base), rows.FACT_FIELDS),
         lambda: render.fact_table(facts, notes),
         _miss(base, where),
     )
@@ -463,7 +464,7 @@ def search(
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _HIT_VIEW,
-        [rows.hit(base, hit) for hit in found.hits],
+        rows.Each(found.hits, partial(rows.hit, base), rows.HIT_FIELDS),
         lambda: render.hit_table(found.hits, notes),
         lambda: found.hint or built.explain_miss(where) or _no_match(base.files, built.count),
     )
@@ -587,7 +588,7 @@ def timeline(
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        [rows.fact(base, fact) for fact in facts],
+        rows.Each(facts, partial(rows.fact, base), rows.FACT_FIELDS),
         lambda: render.timeline_table(facts, notes),
         _miss(base, where),
     )
@@ -837,14 +838,17 @@ class _Out(NamedTuple):
 def _emit(
     out: _Out,
     view: _View,
-    found: list[rows.Row],
+    found: Sequence[rows.Row],
     draw: Callable[[], "RenderableType"],
     miss: Callable[[], str],
 ) -> None:
-    """Print the rows in the format asked for; exit 1, saying why, when there are none."""
+    """Print the rows in the format asked for; exit 1, saying why, when there are none.
+
+    The rows may be made as they are printed (`rows.Each`), and are printed as they come.
+    """
     fmt = out.format()
     flat = fmt in (Format.csv, Format.tsv, Format.markdown)
-    lines = view.flatten(found) if flat and view.flatten else found
+    lines = view.flatten(list(found)) if flat and view.flatten else found
     available = formats.known_fields(lines, view.fields)
     if out.fields is not None and out.fields.strip() == "help":
         typer.echo("\n".join(available))
@@ -862,8 +866,8 @@ def _emit(
             table_like = fmt == Format.markdown or out.fmt is None
             default = view.table if table_like and view.table else available
             header = chosen or [name for name in default if name in available]
-            text = formats.write(formats.pick(lines, header), fmt.value, header=header)
-            typer.echo(text, nl=False)
+            for piece in formats.pieces(formats.pick(lines, header), fmt.value, header=header):
+                typer.echo(piece, nl=False)
     if not found:
         typer.echo(f"tmkfacts: {printable(miss())}", err=True)
         raise typer.Exit(1)

@@ -12,7 +12,7 @@ from itertools import chain
 from typing import TYPE_CHECKING
 
 from tmkfacts.errors import QueryError
-from tmkfacts.rows import encode
+from tmkfacts.rows import Each, encode
 
 if TYPE_CHECKING:
     from tmkfacts.rows import Row
@@ -22,8 +22,12 @@ FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 
 
 def known_fields(rows: Sequence[Row], fields: Iterable[str]) -> list[str]:
-    """Every field rows may have: the declared ones, then any others they hold, in order."""
-    return list(dict.fromkeys([*fields, *(key for row in rows for key in row)]))
+    """Every field rows may have: the declared ones, then any others they hold, in order.
+
+    Rows made as they are read (`tmkfacts.rows.Each`) say which they hold, unread.
+    """
+    held = rows.fields if isinstance(rows, Each) else (key for row in rows for key in row)
+    return list(dict.fromkeys([*fields, *held]))
 
 
 def choose_fields(spec: str, available: Sequence[str]) -> list[str]:
@@ -37,15 +41,15 @@ def choose_fields(spec: str, available: Sequence[str]) -> list[str]:
     return wanted
 
 
-def pick(rows: Iterable[Row], fields: Sequence[str] | None) -> list[Row]:
-    """The rows with only these fields, in this order (all fields when None)."""
+def pick(rows: Iterable[Row], fields: Sequence[str] | None) -> Iterator[Row]:
+    """The rows with only these fields, in this order (all fields when None), as they come."""
     if fields is None:
-        return list(rows)
-    return [{name: row.get(name) for name in fields} for row in rows]
+        return iter(rows)
+    return ({name: row.get(name) for name in fields} for row in rows)
 
 
 def write(
-    rows: Sequence[Row],
+    rows: Iterable[Row],
     fmt: str,
     *,
     header: Sequence[str] | None = None,
@@ -59,31 +63,62 @@ def write(
     if fmt in ("json", "jsonl"):
         return "".join(pieces(rows, fmt, ascii=ascii))
     if header is None:
+        rows = list(rows)
         header = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[flat(row.get(name)) for name in header] for row in rows]
+    return "".join(lines(rows, fmt, header))
+
+
+def lines(rows: Iterable[Row], fmt: str, header: Sequence[str]) -> Iterator[str]:
+    """The lines `write` gives as CSV, TSV or Markdown, the header's first, as the rows come."""
+    cells = ([flat(row.get(name)) for name in header] for row in rows)
     if fmt == "csv":
         import csv  # only for CSV
-        import io
 
-        out = io.StringIO()
+        out = _Lines()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(cells)
-        return out.getvalue()
-    if fmt == "tsv":
-        lines = [header, *([_tsv(cell) for cell in line] for line in cells)]
-        return "".join("\t".join(line) + "\n" for line in lines)
-    if fmt == "markdown":
-        lines = [header, ["---"] * len(header), *([_md(c) for c in line] for line in cells)]
-        return "".join("| " + " | ".join(line) + " |\n" for line in lines)
-    raise ValueError(fmt)
+        yield out.take()
+        for line in cells:
+            writer.writerow(line)
+            yield out.take()
+    elif fmt == "tsv":
+        yield "\t".join(header) + "\n"
+        for line in cells:
+            yield "\t".join([_tsv(cell) for cell in line]) + "\n"
+    elif fmt == "markdown":
+        yield "| " + " | ".join(header) + " |\n"
+        yield "| " + " | ".join(["---"] * len(header)) + " |\n"
+        for line in cells:
+            yield "| " + " | ".join([_md(cell) for cell in line]) + " |\n"
+    else:
+        raise ValueError(fmt)
 
 
-def pieces(rows: Sequence[Row], fmt: str, *, ascii: bool = False) -> Iterator[str]:
-    """The text `write` gives as JSON or JSON Lines, in pieces of about 64 KiB.
+class _Lines:
+    """Where a CSV writer writes a line at a time, for `lines` to take it."""
 
-    Written piece by piece as they are encoded, a big answer is never held whole: the 86 MB of
-    JSON of 100,000 facts took five times its size in memory when it was made whole first.
+    def __init__(self) -> None:
+        self._written: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._written.append(text)
+        return len(text)
+
+    def take(self) -> str:
+        """What was written since last taken."""
+        text = "".join(self._written)
+        self._written.clear()
+        return text
+
+
+def pieces(
+    rows: Iterable[Row], fmt: str, *, ascii: bool = False, header: Sequence[str] = ()
+) -> Iterator[str]:
+    """The text `write` gives, in pieces of about 64 KiB, as the rows come.
+
+    `header` is the fields of the header line, for CSV, TSV and Markdown. Written piece by
+    piece as they are encoded, a big answer is never held whole: the 86 MB of JSON of 100,000
+    facts took five times its size in memory when it was made whole first.
     """
     if fmt == "json":
         return _batched(chain(encode(rows, ascii=ascii), "\n"))
@@ -91,7 +126,7 @@ def pieces(rows: Sequence[Row], fmt: str, *, ascii: bool = False) -> Iterator[st
         import json
 
         return _batched(json.dumps(row, ensure_ascii=ascii) + "\n" for row in rows)
-    raise ValueError(fmt)
+    return _batched(lines(rows, fmt, header))
 
 
 def _batched(texts: Iterable[str], size: int = 2**16) -> Iterator[str]:

@@ -7,9 +7,10 @@ is null; lists are always lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 if TYPE_CHECKING:  # for annotations only: the command line imports rows on every run
     from tmkfacts.errors import Problem
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # for annotations only: the command line imports rows on ever
     from tmkfacts.search import Hit
 
 Row = dict[str, object]
+_Item = TypeVar("_Item")
 
 #: The keys of each kind of row, in order: the contract `tests/test_json_contract.py` pins.
 SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes")
@@ -46,10 +48,52 @@ def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
 
 
 def encode(rows: Iterable[Row], *, ascii: bool = False) -> Iterator[str]:
-    """The text of `dumps`, in the many small pieces the encoder makes it of, as it makes them."""
+    """The text of `dumps`, a few hundred rows at a time, as the rows come: never all at once.
+
+    Each batch is written as a JSON array of its own, and the arrays are joined into one. The
+    encoder is called once a batch, not once a row: each call leaves a reference cycle, which
+    only the collector frees, and the command line runs without it (see tmkfacts.__main__).
+    """
     import json  # only for output as JSON: rows are read on every run
 
-    return json.JSONEncoder(ensure_ascii=ascii, indent=2).iterencode(list(rows))
+    encoder = json.JSONEncoder(ensure_ascii=ascii, indent=2)
+    each = iter(rows)
+    start = "["
+    while batch := list(islice(each, _ROWS_ENCODED)):
+        yield start + encoder.encode(batch)[1:-2]  # without its own "[" and "\n]"
+        start = ","
+    yield "[]" if start == "[" else "\n]"
+
+
+#: How many rows `encode` encodes at a time.
+_ROWS_ENCODED = 500
+
+
+class Each(Sequence[Row], Generic[_Item]):
+    """The rows of items, each made as it is read: a long answer is never held whole as rows.
+
+    `fields` are the keys of every row `make` makes, in order.
+    """
+
+    def __init__(
+        self, items: Sequence[_Item], make: Callable[[_Item], Row], fields: tuple[str, ...]
+    ) -> None:
+        self._items, self._make, self.fields = items, make, fields
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return list(map(self._make, self._items[index]))
+        return self._make(self._items[index])
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self._make, self._items)
 
 
 def fact(base: FactBase, item: Fact) -> Row:
