@@ -19,9 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 import tmkfacts
-from tmkfacts import export, load, store
+from tmkfacts import export, formats, load, rows, store
 from tmkfacts.cli import app
 from tmkfacts.errors import WriteError
+from tmkfacts.model import FactBase
 
 from .conftest import INVALID, MINI, clean_env, installed_script
 
@@ -353,6 +354,21 @@ def test_export_to_json_and_csv(tmp_path):
     assert run("export", "--to", str(tmp_path / "facts.csv")).exit_code == 0
     with (tmp_path / "facts.csv").open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == len(base.facts)
+
+
+def test_json_and_csv_exports_written_as_made_are_what_whole_documents_give(generated, tmp_path):
+    big = load([generated])
+    for base in (big, FactBase(big.sources, big.entities, (), big.files), load()):
+        document = {
+            "sources": [rows.source(each) for each in base.sources],
+            "entities": [rows.entity(each) for each in base.entities],
+            "facts": [rows.fact(base, each) for each in base.facts],
+        }
+        written = export.export(base, tmp_path / "facts.json", force=True).read_text()
+        assert written == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        table = export.export(base, tmp_path / "facts.csv", force=True).read_text()
+        assert table == formats.write(document["facts"], "csv", header=rows.FACT_FIELDS)
+        assert len(table.splitlines()) == 1 + sum(1 + fact.text.count("\n") for fact in base.facts)
 
 
 def test_export_overwrites_only_with_force(tmp_path):

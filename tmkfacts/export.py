@@ -11,8 +11,11 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 from tmkfacts import formats, rows
 from tmkfacts.errors import WriteError
@@ -88,22 +91,34 @@ def export(base: FactBase, target: Path, *, force: bool = False) -> Path:
 
 
 def _json(base: FactBase, path: Path) -> None:
-    document = {
+    """What `json.dumps` writes of the sources, entities and facts, indented; facts as made.
+
+    Their array is a value one level in: two more spaces follow each of its line breaks.
+    """
+    head = {
         "sources": [rows.source(each) for each in base.sources],
         "entities": [rows.entity(each) for each in base.entities],
-        "facts": [rows.fact(base, each) for each in base.facts],
     }
-    _write_text(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    with _writing(path) as out:
+        out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])  # without "\n}"
+        out.write(',\n  "facts": ')
+        for piece in rows.encode(rows.Each(base.facts, partial(rows.fact, base), ())):
+            out.write(piece.replace("\n", "\n  "))
+        out.write("\n}\n")
 
 
 def _csv(base: FactBase, path: Path) -> None:
-    facts = [rows.fact(base, each) for each in base.facts]
-    _write_text(path, formats.write(facts, "csv", header=rows.FACT_FIELDS))
+    facts = rows.Each(base.facts, partial(rows.fact, base), rows.FACT_FIELDS)
+    with _writing(path) as out:
+        for piece in formats.pieces(facts, "csv", header=rows.FACT_FIELDS):
+            out.write(piece)
 
 
-def _write_text(path: Path, text: str) -> None:
+@contextmanager
+def _writing(path: Path) -> Iterator[TextIO]:
+    """The file open to write text in, as it comes; on disk once the writing is done."""
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(text)
+        yield out
         out.flush()
         os.fsync(out.fileno())
 
@@ -114,7 +129,7 @@ def _sqlite(base: FactBase, path: Path) -> None:
         db.executescript(_SCHEMA)
         db.executemany(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            [(s.id, s.title, s.publisher, s.url, str(s.published), s.notes) for s in base.sources],
+            ((s.id, s.title, s.publisher, s.url, str(s.published), s.notes) for s in base.sources),
         )
         db.executemany(
             "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,7 +158,7 @@ def _sqlite(base: FactBase, path: Path) -> None:
         )
         db.executemany(
             "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+            (
                 (
                     f.id,
                     str(f.date),
@@ -157,7 +172,7 @@ def _sqlite(base: FactBase, path: Path) -> None:
                     f.place,
                 )
                 for f in base.facts
-            ],
+            ),
         )
         links: dict[str, Callable[[Fact], tuple[str, ...]]] = {
             "fact_entities": lambda fact: fact.entities,
@@ -168,15 +183,15 @@ def _sqlite(base: FactBase, path: Path) -> None:
         for table, values in links.items():
             db.executemany(
                 f"INSERT INTO {table} VALUES (?, ?)",  # table names are ours
-                [(fact.id, value) for fact in base.facts for value in values(fact)],
+                ((fact.id, value) for fact in base.facts for value in values(fact)),
             )
         db.executemany(
             "INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+            (
                 (f.id, g.metric, g.value, g.unit, g.scale, g.period, g.change_pct, g.qualifier)
                 for f in base.facts
                 for g in f.figures
-            ],
+            ),
         )
         db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
     db.close()
