@@ -91,7 +91,7 @@ def test_a_search_with_phrases_reads_only_the_facts_that_may_be_among_the_best(
     generated, monkeypatch
 ):
     built = cache.index([generated])
-    every = search.search(built, '"supply chain"').hits
+    every = tuple(search.search(built, '"supply chain"').hits)  # each fact read
     read = facts_read(monkeypatch, built)
     assert search.search(built, '"supply chain"', limit=10).hits == every[:10]
     assert 10 <= len(read) < len(every) / 2
@@ -102,11 +102,42 @@ def test_a_phrase_every_fact_holds_alike_reads_only_the_first_facts(generated, m
     # Every fact names TMK, "Uzbekistan Technological Metals Complex": as many score alike as
     # hold the other words, and the newest of them are the best.
     built = cache.index([generated])
-    every = search.search(built, query).hits
+    every = tuple(search.search(built, query).hits)  # each fact read
     read = facts_read(monkeypatch, built)
     assert search.search(built, query, limit=10).hits == every[:10]
     assert len(every) > 3 * search._FIRST_READ
     assert 10 <= len(read) <= search._FIRST_READ
+
+
+@pytest.mark.parametrize("query", ["tmk", "metal", '"metals complex"'])
+def test_every_match_of_a_big_base_is_read_a_page_at_a_time(generated, monkeypatch, query):
+    # A search without a limit or filters holds no more facts at once than a page (phrases
+    # are scored a thousand facts at a time), and reads each hit's fact as the hit is read.
+    built = cache.index([generated])
+    facts = built.facts
+    pages: list[int] = []
+
+    def counted(numbers: Iterable[int]) -> dict[int, Fact]:
+        found = facts(numbers)
+        pages.append(len(found))
+        return found
+
+    monkeypatch.setattr(built, "facts", counted)
+    hits = search.search(built, query).hits
+    scored = sum(pages)
+    assert scored in (0, len(hits))  # phrases: each candidate read once, to be scored
+    assert max(pages, default=0) <= search._READ
+    assert len(hits) > 1000
+    assert sum(pages) == scored  # no hit read yet
+    first = hits[:3]
+    assert sum(pages) == scored + 3
+    shown = list(hits)
+    assert shown[:3] == list(first)
+    assert max(pages[-3:]) <= search._PAGE
+    assert sum(pages) == scored + 3 + len(hits)
+    assert hits == tuple(shown) == tuple(hits)
+    assert hits != tuple(shown[:-1])
+    assert search.search(built, query, limit=len(hits)).hits == hits
 
 
 def test_a_phrase_in_entities_names_alone_reads_no_fact_s_own_words(generated, monkeypatch):

@@ -14,7 +14,7 @@ import inspect
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from functools import partial
@@ -460,7 +460,7 @@ def search(
     for typed, instead in found.corrections:
         typer.echo(f"tmkfacts: no fact has '{typed}'; searched for '{instead}' instead", err=True)
     base = built.base  # its sources and entities, without the facts
-    notes = _notes(base, [hit.fact for hit in found.hits], with_sources)
+    notes = _notes(base, (hit.fact for hit in found.hits), with_sources)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _HIT_VIEW,
@@ -898,7 +898,7 @@ def _print(shown: "RenderableType", out: _Out) -> None:
         console.print(shown)
 
 
-def _notes(base: "FactBase", facts: Sequence["Fact"], wanted: bool) -> "render.SourceNotes | None":
+def _notes(base: "FactBase", facts: Iterable["Fact"], wanted: bool) -> "render.SourceNotes | None":
     return render.SourceNotes(base, facts) if wanted else None
 
 

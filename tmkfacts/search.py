@@ -19,7 +19,7 @@ import heapq
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from tmkfacts.errors import QueryError, known_hint
 from tmkfacts.filters import Filter, select
@@ -380,7 +380,7 @@ class Hit(NamedTuple):
 class Results(NamedTuple):
     """What a search found, best first, and what it searched for instead of what was typed."""
 
-    hits: tuple[Hit, ...]
+    hits: Sequence[Hit]
     corrections: tuple[tuple[str, str], ...] = ()
     hint: str | None = None
 
@@ -413,14 +413,16 @@ def search(
     if phrases and limit is not None and not conditions:
         scored = _best(built, query, numbers, rank, count=max(limit, 1), facts=facts)
     else:
-        if phrases:  # phrases are looked for in the words of the facts
-            facts = built.facts(numbers)
-        scored = _scorer(built, query, facts)(numbers)
+        scored = _every(built, query, numbers, phrases)
+    labels = tuple(term.label for term in query.terms)
+    if limit is None and not conditions:  # every match: each fact read only as it is shown
+        scored.sort(key=rank, reverse=True)
+        ranked = _Ranked(built, scored, labels, query.terms)
+        return Results(ranked, query.corrections, None if ranked else _hint(built, query))
     # Filters need the facts themselves: they are read a page at a time, best first, until
     # there are enough, so that a filtered search of a big base reads few of them.
-    labels = tuple(term.label for term in query.terms)
     hits: list[Hit] = []
-    size = _PAGE if conditions else max(limit or len(scored), 1)  # unfiltered: just those shown
+    size = _PAGE if conditions else max(limit or 1, 1)  # unfiltered: just those shown
     for page in _pages(scored, rank, size):
         facts.update(built.facts(number for number, _ in page if number not in facts))
         kept = _meeting(built, {number: facts[number] for number, _ in page}, conditions)
@@ -434,8 +436,79 @@ def search(
     return Results(tuple(hits[:limit]), query.corrections, None if hits else _hint(built, query))
 
 
-#: How many facts a filtered search reads at a time.
+#: How many facts a filtered search reads at a time, and a search showing every match.
 _PAGE = 200
+
+
+class _Ranked(Sequence[Hit]):
+    """Every match of a search, best first, each fact read from the index as its hit is read.
+
+    A search that most facts of a big base match would otherwise hold them all at once.
+    Equal to the tuple of its hits, as `Results.hits` is when there is a limit or a filter.
+    """
+
+    def __init__(
+        self, built: Index, ranked: list[tuple[int, float]], labels: tuple[str, ...],
+        terms: Sequence[Term],
+    ) -> None:  # fmt: skip
+        self._built, self._ranked, self._labels, self._terms = built, ranked, labels, terms
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Hit, ...]: ...
+    def __getitem__(self, index: int | slice) -> Hit | tuple[Hit, ...]:
+        if isinstance(index, slice):
+            return tuple(self._hits(self._ranked[index]))
+        return next(self._hits([self._ranked[index]]))
+
+    def __iter__(self) -> Iterator[Hit]:
+        for start in range(0, len(self._ranked), _PAGE):
+            yield from self._hits(self._ranked[start : start + _PAGE])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple | _Ranked):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # as a tuple's, were it unhashable
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} hits>"
+
+    def _hits(self, page: list[tuple[int, float]]) -> Iterator[Hit]:
+        built = self._built
+        facts = built.facts(number for number, _ in page)
+        for number, score in page:
+            yield Hit(facts[number], score, self._labels, _matched(built, number, self._terms))
+
+
+def _every(
+    built: Index, query: Query, numbers: list[int], phrases: bool
+) -> list[tuple[int, float]]:
+    """Every candidate that matches the query, with its score.
+
+    With phrases, which are looked for in the words of the facts, the facts are read a page
+    at a time, and let go once scored.
+    """
+    if not phrases:
+        return _scorer(built, query, {})(numbers)
+    facts: dict[int, Fact] = {}
+    score = _scorer(built, query, facts)
+    found: list[tuple[int, float]] = []
+    for start in range(0, len(numbers), _READ):
+        batch = numbers[start : start + _READ]
+        facts.clear()
+        facts.update(built.facts(batch))
+        found += score(batch)
+    return found
+
+
+#: How many facts a search that looks for phrases in every candidate reads at a time.
+_READ = 1000
 
 
 def _pages(
@@ -518,7 +591,7 @@ def _scorer(
     words of the facts' fields. `at_most` scores by the index alone: a phrase as often as its
     rarest word, and no word excluded, which gives each fact no less than its score.
     """
-    own: dict[int, Fields] = {}
+    own: dict[int, Fields] = {}  # of the fact being scored: its terms may look at it again
     given: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}  # by entities and phrase
 
     def in_fields(number: int, phrase: tuple[str, ...]) -> float:
@@ -534,6 +607,7 @@ def _scorer(
             total = given[key] = _weighted(built.entity_fields(fact.entities), phrase)
         if all(number in built.holding_itself(word) for word in phrase):
             if number not in own:
+                own.clear()
                 own[number] = built.own_fields(fact)
             total += _weighted(own[number], phrase)
         return total
