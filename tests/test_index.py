@@ -140,6 +140,19 @@ def test_every_match_of_a_big_base_is_read_a_page_at_a_time(generated, monkeypat
     assert search.search(built, query, limit=len(hits)).hits == hits
 
 
+def test_a_word_s_weights_hold_its_facts_numbers_and_each_weight_once(generated):
+    built = cache.index([generated])
+    for word in ("tmk", "metal", "rhenium"):
+        held = built.holding(word)
+        weights = built.weights(word)
+        numbers, values = built.postings(word)
+        assert list(weights.items()) == list(zip(numbers, values, strict=True))
+        assert len(held) > 100
+        same = {number: number for number in held}
+        assert all(same[number] is number for number in weights)  # not a copy a fact
+        assert len({id(value) for value in weights.values()}) == len(set(weights.values()))
+
+
 def test_a_phrase_in_entities_names_alone_reads_no_fact_s_own_words(generated, monkeypatch):
     # Every fact names TMK, "Uzbekistan Technological Metals Complex", and none writes its name:
     # the name's words are read once, not every fact's own words.

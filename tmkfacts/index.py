@@ -278,7 +278,16 @@ class Index:
         """Fact number -> how much the word weighs in that fact, for the facts that hold it."""
         if word not in self._weights:
             numbers, weights = self.postings(word)
-            self._weights[word] = dict(zip(numbers, weights, strict=True))
+            # The numbers that `holding` holds, not new ones, and each weight once: a word that
+            # most facts hold would otherwise make two objects a fact.
+            keys: Iterable[int] = numbers
+            if word in self._holding:
+                held = sorted(self._holding[word])
+                if held == numbers.tolist():  # as it is: postings are in order
+                    keys = held
+            shared: dict[float, float] = {}
+            values = map(shared.setdefault, weights, weights)
+            self._weights[word] = dict(zip(keys, values, strict=True))
         return self._weights[word]
 
     def has(self, word: str) -> bool:
