@@ -142,6 +142,22 @@ def test_what_facts_hold_alike_is_held_once_whichever_way_they_are_read(generate
             assert len({id(value) for value in values}) == len(set(values)) < len(values)
 
 
+@pytest.mark.parametrize("big", [False, True])
+def test_a_base_read_from_its_index_is_kept_beside_it_only_when_small(tmp_path, monkeypatch, big):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(MINI.read_text())
+    read = load([facts])
+    cache.index([facts])
+    for path in entries("base"):
+        path.unlink()
+    if big:
+        monkeypatch.setattr(cache, "_KEPT_BESIDE_INDEX", len(read.facts))
+    assert load([facts]) == read  # from the index
+    assert len(entries("base")) == (0 if big else 1)
+    assert load([facts]) == read
+    assert placed(load([facts]).facts) == placed(read.facts)
+
+
 def placed(records: Iterable[Source | Entity | Fact]) -> list[tuple[str, Origin | None]]:
     """Each record's id and where it was defined, which records leave out of equality."""
     return [(record.id, record.origin) for record in records]
