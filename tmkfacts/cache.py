@@ -160,14 +160,12 @@ def load(
     # the fingerprints of the very bytes read.
     streamed = store.stream(files, begin)
     loaded, read = streamed.base, streamed.fingerprints
-    if kept:
+    entry = _key(read) if kept else None
+    if entry is not None:  # kept before the facts are made, not while they are held too
+        put("base", entry, (packed.base_values(loaded), tuple(values)))
         with uncollected():
             facts[:] = packed.facts_of(values)
-    entry = _key(read) if kept else None
-    base = FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
-    if entry is not None:
-        put("base", entry, (packed.base_values(base), tuple(values)))
-    return base
+    return FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files, digest=entry)
 
 
 def _indexed_base(
