@@ -102,7 +102,8 @@ def _json(base: FactBase, path: Path) -> None:
     with _writing(path) as out:
         out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])  # without "\n}"
         out.write(',\n  "facts": ')
-        for piece in rows.encode(rows.Each(base.facts, partial(rows.fact, base), ())):
+        facts = rows.Each(base.facts, partial(rows.fact, base), rows.FACT_FIELDS)
+        for piece in rows.encode(facts):
             out.write(piece.replace("\n", "\n  "))
         out.write("\n}\n")
 
