@@ -142,6 +142,27 @@ def test_what_facts_hold_alike_is_held_once_whichever_way_they_are_read(generate
             assert len({id(value) for value in values}) == len(set(values)) < len(values)
 
 
+def test_a_base_kept_in_pieces_is_read_back_whole_or_not_at_all(generated, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_PIECE", 7)
+    facts = tmp_path / "facts.toml"
+    shutil.copyfile(generated, facts)
+    read = load([facts])  # parsed, its facts' values encoded 7 at a time, and kept
+    (entry,) = entries("base")
+    key = entry.stem.removeprefix("base-")
+    pieces = list(cache.get_pieces("base", key))
+    assert len(pieces) == 1 + (len(read.facts) + 6) // 7
+    assert [len(piece) for piece in pieces[1:-1]] == [7] * (len(pieces) - 2)  # type: ignore[arg-type]
+    kept = load([facts])
+    assert kept == read
+    assert placed(kept.facts) == placed(read.facts)
+    whole = entry.read_bytes()
+    entry.write_bytes(whole[:-10])  # cut short: read from the files again, and kept again
+    with pytest.raises(EOFError):
+        list(cache.get_pieces("base", key))
+    assert load([facts]) == read
+    assert entry.read_bytes() == whole
+
+
 @pytest.mark.parametrize("big", [False, True])
 def test_a_base_read_from_its_index_is_kept_beside_it_only_when_small(tmp_path, monkeypatch, big):
     facts = tmp_path / "facts.toml"
