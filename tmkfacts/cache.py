@@ -24,7 +24,7 @@ import marshal
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -127,17 +127,12 @@ def put(kind: str, entry: str, value: object) -> None:
     _keep(kind, entry, lambda out: out.write(marshal.dumps(value)))  # type: ignore[arg-type]
 
 
-def put_pieces(kind: str, entry: str, pieces: Iterable[object]) -> None:
-    """Keep plain values under kind and key, one after another, as `put` keeps one.
+def put_pieces(kind: str, entry: str, pieces: Iterable[bytes]) -> None:
+    """Keep values encoded by marshal under kind and key, one after another, as they come.
 
-    Each is encoded by itself, as it comes: a big value cut into pieces is never encoded
-    whole, nor held twice, encoded and not.
+    Each is written after its size, as `get_pieces` reads them: a big value cut into pieces
+    is never encoded whole, nor held whole beside what it is made of.
     """
-    put_encoded(kind, entry, (marshal.dumps(piece) for piece in pieces))  # type: ignore[arg-type]
-
-
-def put_encoded(kind: str, entry: str, pieces: Iterable[bytes]) -> None:
-    """Keep values encoded by marshal as `put_pieces` keeps values: each after its size."""
 
     def write(out: BinaryIO) -> None:
         for data in pieces:
@@ -208,7 +203,7 @@ def load(
         return FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files)
     entry = _key(read)
     pieces = encoded[0].done()
-    put_encoded("base", entry, chain([marshal.dumps(packed.base_values(loaded))], pieces))
+    _keep_base(entry, packed.base_values(loaded), pieces)
     with uncollected():  # each piece let go of as its facts are made
         values = chain.from_iterable(map(marshal.loads, _taken(pieces)))
         made = packed.facts_of(values)
@@ -216,7 +211,7 @@ def load(
 
 
 class _Encoded:
-    """Facts' values, encoded _PIECE facts at a time as the facts come, as `_keep_base` keeps them.
+    """Facts' values, encoded _PIECE facts at a time as the facts come, as a base is kept.
 
     So encoded, 100,000 facts take 30 MB, where their values as objects take about 110: a
     base read from its files never holds them all as objects beside its facts.
@@ -252,14 +247,9 @@ def _taken(items: list[_T]) -> Iterator[_T]:
         yield items.pop()
 
 
-def _keep_base(entry: str, base: packed.BaseValues, facts: Sequence[packed.FactValues]) -> None:
-    """Keep a base, as `_kept_base` reads it: its sources, entities and files, then its facts.
-
-    The facts' values are kept _PIECE at a time, each piece encoded by itself (see
-    `put_pieces`); so they are read back, a piece at a time (see `get_pieces`).
-    """
-    pieces = (tuple(facts[start : start + _PIECE]) for start in range(0, len(facts), _PIECE))
-    put_pieces("base", entry, chain([base], pieces))
+def _keep_base(entry: str, base: packed.BaseValues, pieces: Iterable[bytes]) -> None:
+    """Keep a base as `_kept_base` reads it: sources, entities, files, then `_Encoded` pieces."""
+    put_pieces("base", entry, chain([marshal.dumps(base)], pieces))
 
 
 #: How many facts' values a piece of a kept base holds.
@@ -290,7 +280,10 @@ def _indexed_base(
     finally:
         index.close()
     if len(facts) < _KEPT_BESIDE_INDEX:
-        _keep_base(entry, base, packed.facts_values(facts))
+        encoded = _Encoded()
+        for fact in facts:
+            encoded.take(fact)
+        _keep_base(entry, base, encoded.done())
     return packed.base_of(base, facts, entry)
 
 

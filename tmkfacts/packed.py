@@ -64,12 +64,6 @@ class Shared:
         return found
 
 
-def facts_values(facts: Iterable[Fact]) -> tuple[FactValues, ...]:
-    """Facts as values, those they hold alike one object each (see `Shared`)."""
-    shared = Shared()
-    return tuple(fact_values(fact, shared) for fact in facts)
-
-
 def facts_of(values: Iterable[FactValues]) -> tuple[Fact, ...]:
     """The facts that `fact_values` gave these values of, holding alike what they can."""
     shared = Shared()
