@@ -329,3 +329,20 @@ def test_after_and_before_cross_month_ends():
     assert found(mini_base(), "after:2025-02-28 kind:membership") == ["guild-membership"]
     assert found(mini_base(), "before:2025-03-01 kind:membership") == []
     assert found(mini_base(), "before:2025-03-01 kind:benefit") == ["guild-benefits"]  # 2025
+
+
+@pytest.mark.parametrize("name", ["—", "\\u001b", "***"])  # as TOML writes them
+def test_an_entity_named_without_a_word_is_found_by_its_id(tmp_path, name):
+    facts = tmp_path / "facts.toml"
+    facts.write_text(
+        MINI.read_text(encoding="utf-8")
+        + f'\n[[entity]]\nid = "added"\nname = "{name}"\ntype = "company"\n'
+        + '\n[[fact]]\nid = "one-added"\ndate = "2025"\nkind = "statement"\ntitle = "A fact"\n'
+        + 'text = "Of nothing."\nentities = ["added"]\nsources = ["'
+        + load([MINI]).sources[0].id
+        + '"]\n',
+        encoding="utf-8",
+    )
+    base = load([facts])
+    assert found(base, "added") == ["one-added"]
+    assert found(base, '"added" fact') == ["one-added"]

@@ -62,7 +62,7 @@ CONTENT = ("title", "names", "topics", "text")
 
 #: Changes whenever what the index holds or how it is laid out changes; marshal's format
 #: belongs to the Python version.
-VERSION = f"6 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
+VERSION = f"7 {sys.version_info[0]}.{sys.version_info[1]} {marshal.version}"
 
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -735,12 +735,7 @@ class _Writer:
             "dates": self.dates.tobytes(),
             "materials": marshal.dumps(frozenset(self.materials)),
             "tags": marshal.dumps(frozenset(self.tags)),
-            "names": marshal.dumps(
-                tuple(
-                    tuple(dict.fromkeys(tuple(stems(name)) for name in (e.id, *e.names)))
-                    for e in self.base.entities
-                )
-            ),
+            "names": marshal.dumps(tuple(_phrases(e) for e in self.base.entities)),
             "runs": marshal.dumps(tuple(tuple(run) for run in self.placed)),
             "files": marshal.dumps([(*each, in_runs) for each, in_runs in built_from]),
             "heads": marshal.dumps(tuple(heads)),
@@ -815,6 +810,15 @@ def _values(data: bytes, lines: int) -> packed.FactValues:
     if lines and values[-1] is not None:
         values = (*values[:-1], values[-1] + lines)
     return values
+
+
+def _phrases(entity: Entity) -> tuple[tuple[str, ...], ...]:
+    """An entity's id and names as phrases of words, each once; none of a name without words.
+
+    A name may be of signs alone, such as "—": no phrase of none would match, nor be read.
+    """
+    phrases = (tuple(stems(name)) for name in (entity.id, *entity.names))
+    return tuple(dict.fromkeys(phrase for phrase in phrases if phrase))
 
 
 def _figure_text(figure: Figure) -> str:
