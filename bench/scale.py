@@ -8,8 +8,8 @@ to parse it (median of 3), the first `tmkfacts search` of the new file (median o
 an empty cache: it parses, validates, indexes and caches), the median of 5 repeated searches
 (answered from the cache), the first search after the file's facts change (the slowest of the
 kinds of change below), and the highest peak resident memory of all those first searches,
-beside the file's size and the interpreter's baseline. The search is `search rhenium --json
---limit 10`.
+beside the file's size and the interpreter's baseline (for a search that indexes on two
+cores, the sum of both processes' peaks). The search is `search rhenium --json --limit 10`.
 
 A second table times the first search after each kind of change, made as people make them:
 a fact's title edited, a fact inserted, a fact removed, each in the middle of the file; a
@@ -132,7 +132,8 @@ WHOLE = {
     "export --to facts.json": ["export", "--to", "{folder}/export.json", "--force"],
 }
 # The peak is read from /proc where there is one: ru_maxrss may carry over the peak of the
-# process that started it.
+# process that started it. A new index of a big base is built by two processes, the second
+# forked by the first: their peaks are added, which counts twice the pages they share.
 MEASURED = """
 import resource, sys
 from tmkfacts.__main__ import run  # as the `tmkfacts` script runs
@@ -144,6 +145,7 @@ finally:
             peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
     except OSError:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print("peak-kib", peak, file=sys.stderr)
 """
 #: tomli alone, in its own process too: median seconds of 3 parses of the file in argv[1].

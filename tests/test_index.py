@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from itertools import pairwise
@@ -336,8 +338,10 @@ FIGURE = '[[fact.figures]]\nmetric = "exports"\nvalue = 1\nunit = "t"\n'
     ],
     ids=["fact-line-in-a-string", "source-line-in-a-string", "spaced-header"],
 )
-def test_files_that_cannot_be_cut_are_read_whole(monkeypatch, tmp_path, layout):
+@pytest.mark.parametrize("part", [500, 1], ids=["parsed-by-run", "parsed-by-table"])
+def test_files_that_cannot_be_cut_are_read_whole(monkeypatch, tmp_path, layout, part):
     cut_often(monkeypatch)
+    monkeypatch.setattr(store, "_PART", part)  # a run parsed in parts is cut more often still
     extra = tmp_path / "extra.toml"
     extra.write_text(layout.replace("{fact}", FACT))
     base = store.load([MINI, extra])
@@ -1047,3 +1051,136 @@ def test_a_base_whose_kept_index_is_damaged_is_parsed(monkeypatch, tmp_path):
     streamed = Spy(monkeypatch, store, "stream")
     assert whole(cache.load([facts])) == whole(store.load([facts]))
     assert streamed.calls == 1
+
+
+needs_two_cores = pytest.mark.skipif(
+    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2,
+    reason="a big base is indexed by two processes only on Linux with two cores",
+)
+
+
+class Results(Spy):
+    """A Spy that keeps what the function returned, each time."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+        super().__init__(monkeypatch, module, name)
+        self.results: list[object] = []
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        found = super().__call__(*args, **kwargs)
+        self.results.append(found)
+        return found
+
+
+def two_processes(monkeypatch: pytest.MonkeyPatch) -> Results:
+    """Files of any size are indexed by two processes; what each split build gave is kept."""
+    monkeypatch.setattr(index, "_SPLIT_FROM", 0)
+    return Results(monkeypatch, index, "_build_split")
+
+
+def no_trace_of_the_other_process() -> None:
+    """The forked process was waited for, and left no file behind."""
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert not list(folder.glob("*.part"))
+    assert not list(folder.glob("*.tmp"))
+
+
+@needs_two_cores
+@pytest.mark.parametrize("files", [1, 2], ids=["one-file", "two-files"])
+def test_an_index_built_by_two_processes_is_the_one_a_single_process_builds(
+    generated, monkeypatch, tmp_path, files
+):
+    monkeypatch.setattr(index, "_SPILL", 5000)  # postings in several rows a word, in both
+    split = two_processes(monkeypatch)
+    parts = tables(generated)
+    paths = [tmp_path / f"facts-{number}.toml" for number in range(files)]
+    cut = len(parts) // 3 if files == 2 else len(parts)  # the second file: facts alone
+    paths[0].write_text("".join(parts[:cut]))
+    if files == 2:
+        paths[1].write_text("".join(parts[cut:]))
+    found = cache.index(paths)
+    assert isinstance(split.results[0], tuple)  # two processes built it
+    assert len({run.shift for run in found.runs}) == 2  # the second's runs were moved
+    same_index(found, fresh(paths), BIG_QUERIES)
+    no_trace_of_the_other_process()
+    parts[-7] = parts[-7].replace('title = "', 'title = "Changed ', 1)
+    paths[-1].write_text("".join(parts[cut:] if files == 2 else parts))
+    updated = Spy(monkeypatch, index, "update")
+    assert same_answer(paths, [*BIG_QUERIES, "changed"]) is not None  # as one index kept
+    assert updated.returned == 1
+
+
+def renumbered(table: str, fact_id: str) -> str:
+    """A [[fact]] table with another id."""
+    return re.sub(r'^id = ".*"$', f'id = "{fact_id}"', table, count=1, flags=re.MULTILINE)
+
+
+@needs_two_cores
+@pytest.mark.parametrize(
+    "where", ["first-half", "second-half", "both-halves"], ids=lambda where: where
+)
+def test_a_problem_in_either_process_s_half_is_reported_as_loading_reports_it(
+    generated, monkeypatch, tmp_path, where
+):
+    split = two_processes(monkeypatch)
+    parts = tables(generated)
+    first, second = 5, len(parts) - 5
+    if where == "both-halves":  # each half is right, but they share an id
+        parts[second] = renumbered(parts[second], "fact-3")
+    else:
+        at = first if where == "first-half" else second
+        parts[at] = parts[at].replace("title = ", "titel = ", 1)  # a key unknown, one missing
+    facts = tmp_path / "facts.toml"
+    facts.write_text("".join(parts))
+    with pytest.raises(FactsError) as loaded:
+        store.load([facts])
+    with pytest.raises(FactsError) as indexed:
+        cache.index([facts])
+    assert indexed.value.problems == loaded.value.problems
+    assert split.results == [None]  # then one process read the file, and said what is wrong
+    assert not kept_entries()
+    no_trace_of_the_other_process()
+
+
+def test_a_small_base_is_indexed_by_one_process(monkeypatch, tmp_path):
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    facts = tmp_path / "facts.toml"
+    shutil.copy(MINI, facts)
+    assert search.search(cache.index([facts]), "acme").hits
+    assert len(kept_entries()) == 1
+
+
+@pytest.mark.parametrize(
+    "how", ["one-process", pytest.param("two-processes", marks=needs_two_cores), "updated"]
+)
+def test_a_long_run_is_parsed_in_parts_and_read_as_a_whole_run_is(
+    generated, monkeypatch, tmp_path, how
+):
+    facts = tmp_path / "facts.toml"
+    parts = tables(generated)
+    facts.write_text("".join(parts))
+    if how == "two-processes":
+        two_processes(monkeypatch)
+    if how == "updated":  # then the runs that changed are read by `store.run_facts`
+        cache.index([facts])
+        parts[100] = parts[100].replace('title = "', 'title = "Changed ', 1)
+        parts[-100] = parts[-100].replace('title = "', 'title = "Changed ', 1)
+        facts.write_text("".join(parts))
+    base = store.load([facts])  # the whole file at once
+    monkeypatch.setattr(store, "_PART", 7)
+    parsed = Results(monkeypatch, store, "_parse_text")
+    built = cache.index([facts])
+    assert max(len(part.facts) for part in parsed.results) == 7  # type: ignore[attr-defined]
+    assert max(run.size for run in built.runs) > 7  # though runs hold more
+    for query in [*BIG_QUERIES, "changed"]:
+        assert answers(search.search(built, query)) == answers(search.search(base, query))
+    found = built.facts(range(built.count))
+    assert [(found[n], found[n].origin) for n in range(built.count)] == [
+        (fact, fact.origin) for fact in base.facts
+    ]

@@ -18,12 +18,15 @@ postings and facts are kept apart, and a record of what else it adds (its facts'
 dates and spellings, and the records they name), with the digest of its bytes. When some
 facts, sources or entities change, `update` copies the index and indexes only the runs that
 changed or name a record that went; the runs it keeps may now start at another fact number or
-line, which the index adds as it reads them.
+line, which the index adds as it reads them. A new index of a big base is built by two
+processes at once, each indexing half of the runs; the first then copies the other's runs into
+its own index and places them after its own, as `update` places the runs it keeps.
 """
 
 from __future__ import annotations
 
 import marshal
+import os
 import shutil
 import sqlite3
 import sys
@@ -35,7 +38,7 @@ from contextlib import closing
 from itertools import repeat
 from operator import add, mul
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from tmkfacts import packed
 from tmkfacts.filters import Filter, explain_miss
@@ -43,6 +46,7 @@ from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.words import TOKEN, country_word, fold, stem, stems
 
 if TYPE_CHECKING:
+    from tmkfacts import store
     from tmkfacts.fingerprint import Fingerprint
 
 #: How much a word counts in each field of a fact: headlines and names weigh most.
@@ -93,6 +97,10 @@ _SPILL = 1_000_000
 #: The CONTENT a fact says itself; its entities' names, which count too, are added when the
 #: index is finished (see `_Writer._add_entities`).
 _OWN_CONTENT = tuple(name for name in CONTENT if name != "names")
+#: Files of this many bytes or more are indexed by two processes at once, each taking half
+#: of their bytes, where the system lets one fork and gives it two cores: for less, the
+#: second process saves too little.
+_SPLIT_FROM = 1 << 20
 
 
 Fields = dict[str, list[str]]
@@ -426,6 +434,10 @@ def build(
     """
     from tmkfacts import store  # only to build: a search reads a built index
 
+    if path is not None and (share := _split(files)) is not None:
+        split = _build_split(files, path, made_by, share)
+        if split is not None:
+            return split
     db = _create(path)
     try:
         writers: list[_Writer] = []
@@ -446,6 +458,194 @@ def build(
         _discard(db, path)
         raise
     return Index(db), streamed.fingerprints
+
+
+def _split(files: Sequence[Path]) -> int | None:
+    """The bytes of the files whose runs the first of two processes indexes, if two are quicker.
+
+    None unless the system forks, two cores are there and no other thread runs (a forked
+    process would not have it), and the files hold at least _SPLIT_FROM bytes.
+    """
+    if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2:
+        return None  # elsewhere, forking without starting a new program may not be safe
+    import threading
+
+    try:
+        size = sum(path.stat().st_size for path in files)
+    except OSError:  # reading them says which cannot be read, and why
+        return None
+    if threading.active_count() > 1 or size < _SPLIT_FROM:
+        return None
+    return size // 2
+
+
+def _build_split(
+    files: Sequence[Path], path: Path, made_by: str, share: int
+) -> tuple[Index, list[Fingerprint]] | None:
+    """`build`, with the runs of facts after the first `share` bytes indexed by a fork.
+
+    Both processes cut the files (`store.each_run`); this one indexes the runs that start in
+    the first `share` bytes, the other the rest into a file of its own, whose runs this one then
+    copies into its index and places after its own, as `update` places the runs it keeps. None
+    when the files cannot be cut, hold any problem, a fact id twice, or changed while they were
+    read: `build` then reads them, and says what the problem is.
+    """
+    import signal
+
+    from tmkfacts import store
+
+    heads = store.heads(files)
+    base = store.heads_base(files, heads) if heads is not None else None
+    if heads is None or base is None:
+        return None
+    theirs = path.with_name(path.name + ".part")
+    try:
+        child = os.fork()
+    except OSError:  # no memory or processes to spare: one process does it all
+        return None
+    if child == 0:  # the other process: index the rest, say how it went, and end
+        _index_rest(files, base, share, theirs)
+    ended: list[int] = []  # the other process's status, once it has ended and been waited for
+
+    def going() -> bool:  # False once the other process failed: its runs hold a problem
+        if not ended and (found := os.waitpid(child, os.WNOHANG))[0]:
+            ended.append(found[1])
+        return not ended or ended[0] == 0
+
+    db: sqlite3.Connection | None = None
+    try:
+        db = _create(path)
+        writer = _Writer(db, base)
+        mine = _index_share(files, base, share, writer, going)
+        if mine is None:
+            return None
+        if not ended:
+            ended.append(os.waitpid(child, 0)[1])
+        if ended[0] != 0:
+            return None
+        cut, ids = mine
+        writer.end_run()
+        db.commit()
+        if cut.heads != [head.digest for head in heads] or not _add_runs(
+            db, writer, theirs, cut, ids
+        ):
+            return None
+        writer.finish([(each, True) for each in cut.fingerprints], made_by, cut.heads)
+        built, db = Index(db), None
+        return built, cut.fingerprints
+    finally:
+        if not ended:  # this process failed first: the other's work is not needed
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+        theirs.unlink(missing_ok=True)
+        if db is not None:  # no index: `build` makes one anew in the same file
+            _discard(db, path)
+
+
+def _index_rest(files: Sequence[Path], base: FactBase, share: int, into: Path) -> NoReturn:
+    """In the forked process: index the runs after the first `share` bytes into a new file.
+
+    Its meta table gets the files' fingerprints and heads as cut. Ends the process, at once:
+    with status 0 when the runs were indexed, else 1 and without the file.
+    """
+    status = 1
+    try:
+        with closing(_create(into)) as db:
+            parent = os.getppid()
+            done = _index_share(
+                files, base, share, _Writer(db, base), lambda: os.getppid() == parent, rest=True
+            )
+            if done is not None:
+                cut = done[0]
+                db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [
+                        ("files", marshal.dumps(cut.fingerprints)),
+                        ("heads", marshal.dumps(cut.heads)),
+                    ],
+                )
+                db.commit()
+                status = 0
+    finally:
+        if status:
+            into.unlink(missing_ok=True)
+        os._exit(status)  # neither the caller's code, nor its buffers, nor what runs at exit
+
+
+def _index_share(
+    files: Sequence[Path],
+    base: FactBase,
+    share: int,
+    writer: _Writer,
+    going: Callable[[], bool],
+    *,
+    rest: bool = False,
+) -> tuple[store.Cut, list[str]] | None:
+    """Index the runs of facts that start in the files' first `share` bytes, or the rest.
+
+    Returns the files as cut, and the ids of the facts indexed; None when a run holds any
+    problem, the files cannot be cut, or `going`, asked as each part of a run is read, says to
+    stop.
+    """
+    from tmkfacts import store
+
+    cut = store.Cut([], [], [])
+    ids: list[str] = []
+    position = 0
+    try:
+        for number, data, line, digest in store.each_run(files, cut):
+            taken = (position >= share) == rest
+            position += len(data)
+            if not taken:
+                continue
+            writer.start_run(number, line, digest)
+            for facts in store.run_parts(str(files[number]), data, line, base):
+                if facts is None or not going():
+                    return None
+                for fact in facts:
+                    writer.add(fact)
+                ids += (fact.id for fact in facts)
+    except store.Uncut:
+        return None
+    writer.end_run()
+    return cut, ids
+
+
+def _add_runs(
+    db: sqlite3.Connection, writer: _Writer, theirs: Path, cut: store.Cut, ids: list[str]
+) -> bool:
+    """Copy the runs the forked process indexed into db, after the writer's, and place them.
+
+    False when it read other files than this process did, or a fact id is twice in all.
+    """
+    db.execute("ATTACH DATABASE ? AS theirs", (str(theirs),))
+    meta = dict(db.execute("SELECT key, value FROM theirs.meta"))
+    if (marshal.loads(meta["files"]), marshal.loads(meta["heads"])) != (
+        cut.fingerprints,
+        cut.heads,
+    ):
+        return False
+    runs = db.execute("SELECT run, ids FROM theirs.runs ORDER BY run").fetchall()
+    for _, their_ids in runs:
+        ids += marshal.loads(their_ids)
+    if len(set(ids)) < len(ids):
+        return False
+    first = writer.next_run
+    db.execute(
+        "INSERT INTO runs SELECT run + ?, file, digest, ids, refs, record FROM theirs.runs",
+        (first,),
+    )
+    db.execute("INSERT INTO facts SELECT number + ?, fact FROM theirs.facts", (first << _PLACES,))
+    db.execute(
+        "INSERT INTO postings SELECT word, run + ?, facts, weights FROM theirs.postings"
+        " ORDER BY rowid",
+        (first,),
+    )
+    db.commit()
+    db.execute("DETACH DATABASE theirs")
+    for run, _ in runs:
+        writer.keep_run(first + run)
+    return True
 
 
 def gone(before: FactBase, now: FactBase) -> frozenset[tuple[str, str]]:
@@ -528,7 +728,10 @@ class _Reader:
         return [word for word in words if word] if "" in words else words
 
     def learn(self, raw: str) -> str:
-        folded = self.folded[raw] = fold(raw)
+        folded = fold(raw)
+        if folded == raw:  # most words: then one string, not two, for as long as the index is
+            folded = raw  # built (`stem` gives back a word it leaves as it is)
+        self.folded[raw] = folded
         word = self.known[raw] = stem(folded)
         return word
 
@@ -607,6 +810,7 @@ class _Writer:
         self.lengths = array("d")  # of what facts say themselves, until `_add_entities`
         self.dates = array("q")
         self.named: list[tuple[str, ...]] = []  # the entities each fact names
+        self.sets: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of them, once
         self.ids = {entity.id: entity.id for entity in base.entities}
         self.materials: set[str] = set()
         self.tags: set[str] = set()
@@ -626,14 +830,18 @@ class _Writer:
         self.run = _Run(self.next_run, file, line, digest, len(self.lengths))
         self.next_run += 1
 
-    def keep_run(self, number: int, line: int) -> None:
-        """Keep a run the index being updated holds, now starting on `line`, as the next run."""
+    def keep_run(self, number: int, line: int | None = None) -> None:
+        """Keep a run the index being updated holds, now starting on `line`, as the next run.
+
+        Without a line, on the line it started on when written.
+        """
         self.end_run()
         (record,) = self.db.execute("SELECT record FROM runs WHERE run = ?", (number,)).fetchone()
         start, written_line, lengths, dates, materials, tags, spellings, named = marshal.loads(
             record
         )
         now = len(self.lengths)
+        line = written_line if line is None else line
         self.lengths.frombytes(lengths)
         self.dates.frombytes(dates)
         self.materials.update(materials)
@@ -692,7 +900,8 @@ class _Writer:
             self._spill(run.run)
         self.lengths.append(sum(WEIGHTS[name] * len(fields[name]) for name in _OWN_CONTENT))
         self.dates.append(packed.date_key(fact.date))
-        self.named.append(tuple(map(self.ids.__getitem__, fact.entities)))  # one str an id
+        named = tuple(map(self.ids.__getitem__, fact.entities))  # one str an id
+        self.named.append(self.sets.setdefault(named, named))  # and one tuple a set of them
         run.materials.update(fact.materials)
         run.tags.update(fact.tags)
         run.refs.update([("entity", key) for key in fact.entities])

@@ -227,15 +227,34 @@ def _take_runs(
         if data is None:
             raise _ReadWhole(number)
         tables += among
-        part = _parse_text(file.name, file.text(data), first_line)
-        if part.problems or part.sources or part.entities:  # perhaps a cut inside a
-            raise _ReadWhole(number)  # multi-line string
-        if not fits(part):
-            _raise_precisely(file.paths)
-        mark(number, first_line, digest)
-        for fact in part.facts:
-            take(fact)
+        for at, (piece, line) in enumerate(_parts(data, first_line)):
+            part = _parse_text(file.name, file.text(piece), line)
+            if part.problems or part.sources or part.entities:  # perhaps a cut inside a
+                raise _ReadWhole(number)  # multi-line string
+            if not fits(part):
+                _raise_precisely(file.paths)
+            if at == 0:
+                mark(number, first_line, digest)
+            for fact in part.facts:
+                take(fact)
     return tables
+
+
+def _parts(data: bytes, line: int) -> Iterator[tuple[bytes, int]]:
+    """A run's bytes in parts of at most _PART [[fact]] tables, each with the line it starts on.
+
+    A long run (a few hold several thousand tables) is so never held parsed whole. Each part
+    starts at a [[fact]] line, as a run does, and so means what it means in the run: or, cut
+    inside a multi-line string, does not parse.
+    """
+    start = at = tables = 0
+    while (found := _search_fact_line(data, at + 1)) is not None:
+        at, tables = found.start(), tables + 1
+        if tables % _PART == 0:
+            yield data[start:at], line
+            line += data.count(b"\n", start, at)
+            start = at
+    yield data[start:], line
 
 
 def _read_extras(
@@ -418,23 +437,37 @@ def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut 
     bytes of runs in `known`, by file number and digest, are not kept. None when a file cannot
     be read, or would be read whole; `stream` then says why, or reads it.
     """
-    heads: list[bytes] = []
-    runs: list[tuple[int, bytes | None, int, bytes]] = []
-    fingerprints: list[Fingerprint] = []
+    done = Cut([], [], [])
+    try:
+        for number, data, line, digest in each_run(paths, done):
+            done.runs.append((number, None if (number, digest) in known else data, line, digest))
+    except Uncut:
+        return None
+    return done
+
+
+class Uncut(Exception):  # noqa: N818  # not an error: the files must be read another way
+    """Raised by `each_run` when a file cannot be read, or would be read whole."""
+
+
+def each_run(paths: Sequence[Path], into: Cut) -> Iterator[tuple[int, bytes, int, bytes]]:
+    """The runs `cut` gives, one at a time as the files are cut, each with its bytes.
+
+    Each file's head digest and fingerprint are added to `into` once it is cut (its runs are
+    not). Raises Uncut when a file cannot be read, or would be read whole.
+    """
     try:
         for number, (pieces, _) in enumerate(_opened(paths)):
             tables: list[tuple[int, bytes]] = []
             for data, first_line, digest, among in pieces.runs():
                 if data is None:
-                    return None
+                    raise Uncut
                 tables += among
-                kept = None if (number, digest) in known else data
-                runs.append((number, kept, first_line, digest))
-            heads.append(_with_tables(pieces.head_digest, tables))
-            fingerprints.append(pieces.fingerprint())
-    except (OSError, FactsError, _ReadWhole):
-        return None
-    return Cut(heads, runs, fingerprints)
+                yield number, data, first_line, digest
+            into.heads.append(_with_tables(pieces.head_digest, tables))
+            into.fingerprints.append(pieces.fingerprint())
+    except (OSError, FactsError, _ReadWhole) as error:
+        raise Uncut from error
 
 
 def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[Fact] | None:
@@ -444,16 +477,35 @@ def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[F
     checked against other runs'; the caller does that. None when the run holds any problem at
     all: reading the files again says what it is.
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    known = _known(base)
-    with uncollected():
-        part = _parse_text(name, text, first_line)
-        if part.problems or part.sources or part.entities or not _fits(part, set(), known):
+    facts: list[Fact] = []
+    for part in run_parts(name, data, first_line, base):
+        if part is None:
             return None
-    return part.facts
+        facts += part
+    return facts
+
+
+def run_parts(
+    name: str, data: bytes, first_line: int, base: FactBase
+) -> Iterator[list[Fact] | None]:
+    """The facts of a run as `run_facts` reads them, a part of at most _PART tables at a time.
+
+    None in place of a part that holds a problem, and then no more parts.
+    """
+    known, seen = _known(base), set[str]()
+    for piece, line in _parts(data, first_line):
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError:
+            yield None
+            return
+        with uncollected():
+            part = _parse_text(name, text, line)
+            fits = _fits(part, seen, known)
+        if part.problems or part.sources or part.entities or not fits:
+            yield None
+            return
+        yield part.facts
 
 
 def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
@@ -475,6 +527,10 @@ _TABLE_AMONG = re.compile(rb"^[ \t]*\[\[(?:source|entity)\]\][ \t]*\r?$", re.MUL
 _NEXT_HEADER = re.compile(rb"\n[ \t]*\[")
 #: A top-level key `fact`, which would clash with the [[fact]] tables that follow.
 _ROOT_FACT = re.compile(rb"""^[ \t]*(?:fact|"fact"|'fact')[ \t]*[=.]""", re.MULTILINE)
+
+
+#: The most [[fact]] tables parsed at once: a run that holds more is parsed in parts.
+_PART = 500
 
 
 class _Pieces:
