@@ -100,7 +100,7 @@ _OWN_CONTENT = tuple(name for name in CONTENT if name != "names")
 #: Files of this many bytes or more are indexed by two processes at once, each taking half
 #: of their bytes, where the system lets one fork and gives it two cores: for less, the
 #: second process saves too little.
-_SPLIT_FROM = 1 << 20
+_SPLIT_FROM = 2 << 20
 
 
 Fields = dict[str, list[str]]
