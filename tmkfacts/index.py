@@ -516,19 +516,15 @@ def _build_split(
     try:
         db = _create(path)
         writer = _Writer(db, base)
-        mine = _index_share(files, base, share, writer, going)
-        if mine is None:
+        cut = _index_share(files, base, share, writer, going)
+        if cut is None:
             return None
         if not ended:
             ended.append(os.waitpid(child, 0)[1])
         if ended[0] != 0:
             return None
-        cut, ids = mine
-        writer.end_run()
         db.commit()
-        if cut.heads != [head.digest for head in heads] or not _add_runs(
-            db, writer, theirs, cut, ids
-        ):
+        if cut.heads != [head.digest for head in heads] or not _add_runs(db, writer, theirs, cut):
             return None
         writer.finish([(each, True) for each in cut.fingerprints], made_by, cut.heads)
         built, db = Index(db), None
@@ -552,11 +548,10 @@ def _index_rest(files: Sequence[Path], base: FactBase, share: int, into: Path) -
     try:
         with closing(_create(into)) as db:
             parent = os.getppid()
-            done = _index_share(
+            cut = _index_share(
                 files, base, share, _Writer(db, base), lambda: os.getppid() == parent, rest=True
             )
-            if done is not None:
-                cut = done[0]
+            if cut is not None:
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
                     [
@@ -580,17 +575,15 @@ def _index_share(
     going: Callable[[], bool],
     *,
     rest: bool = False,
-) -> tuple[store.Cut, list[str]] | None:
+) -> store.Cut | None:
     """Index the runs of facts that start in the files' first `share` bytes, or the rest.
 
-    Returns the files as cut, and the ids of the facts indexed; None when a run holds any
-    problem, the files cannot be cut, or `going`, asked as each part of a run is read, says to
-    stop.
+    Returns the files as cut; None when a run holds any problem, the files cannot be cut, or
+    `going`, asked as each part of a run is read, says to stop.
     """
     from tmkfacts import store
 
     cut = store.Cut([], [], [])
-    ids: list[str] = []
     position = 0
     try:
         for number, data, line, digest in store.each_run(files, cut):
@@ -604,16 +597,13 @@ def _index_share(
                     return None
                 for fact in facts:
                     writer.add(fact)
-                ids += (fact.id for fact in facts)
     except store.Uncut:
         return None
     writer.end_run()
-    return cut, ids
+    return cut
 
 
-def _add_runs(
-    db: sqlite3.Connection, writer: _Writer, theirs: Path, cut: store.Cut, ids: list[str]
-) -> bool:
+def _add_runs(db: sqlite3.Connection, writer: _Writer, theirs: Path, cut: store.Cut) -> bool:
     """Copy the runs the forked process indexed into db, after the writer's, and place them.
 
     False when it read other files than this process did, or a fact id is twice in all.
@@ -625,11 +615,14 @@ def _add_runs(
         cut.heads,
     ):
         return False
-    runs = db.execute("SELECT run, ids FROM theirs.runs ORDER BY run").fetchall()
-    for _, their_ids in runs:
-        ids += marshal.loads(their_ids)
+    ids = [
+        fact_id
+        for (run_ids,) in db.execute("SELECT ids FROM runs UNION ALL SELECT ids FROM theirs.runs")
+        for fact_id in marshal.loads(run_ids)
+    ]
     if len(set(ids)) < len(ids):
         return False
+    runs = [run for (run,) in db.execute("SELECT run FROM theirs.runs ORDER BY run")]
     first = writer.next_run
     db.execute(
         "INSERT INTO runs SELECT run + ?, file, digest, ids, refs, record FROM theirs.runs",
@@ -643,7 +636,7 @@ def _add_runs(
     )
     db.commit()
     db.execute("DETACH DATABASE theirs")
-    for run, _ in runs:
+    for run in runs:
         writer.keep_run(first + run)
     return True
 
