@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import sqlite3
-import sys
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from itertools import pairwise
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tmkfacts import FactsError, cache, index, search, store
+from tmkfacts import FactsError, cache, forked, index, search, store
 from tmkfacts.fingerprint import PIECE, Hasher, of_bytes, of_file
 from tmkfacts.model import Fact, FactBase
 from tmkfacts.packed import date_key
@@ -1054,8 +1053,7 @@ def test_a_base_whose_kept_index_is_damaged_is_parsed(monkeypatch, tmp_path):
 
 
 needs_two_cores = pytest.mark.skipif(
-    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2,
-    reason="a big base is indexed by two processes only on Linux with two cores",
+    not forked.possible(), reason="a big base is read by two processes on Linux with two cores"
 )
 
 

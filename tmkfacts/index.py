@@ -26,7 +26,6 @@ its own index and places them after its own, as `update` places the runs it keep
 from __future__ import annotations
 
 import marshal
-import os
 import shutil
 import sqlite3
 import sys
@@ -38,7 +37,7 @@ from contextlib import closing
 from itertools import repeat
 from operator import add, mul
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from tmkfacts import packed
 from tmkfacts.filters import Filter, explain_miss
@@ -432,9 +431,9 @@ def build(
     FactsError as `store.load` does, and then leaves nothing at path. `made_by` names the code
     that built it (see `Index.built_from`).
     """
-    from tmkfacts import store  # only to build: a search reads a built index
+    from tmkfacts import forked, store  # only to build: a search reads a built index
 
-    if path is not None and (share := _split(files)) is not None:
+    if path is not None and (share := forked.half_of(files, _SPLIT_FROM)) is not None:
         split = _build_split(files, path, made_by, share)
         if split is not None:
             return split
@@ -460,97 +459,62 @@ def build(
     return Index(db), streamed.fingerprints
 
 
-def _split(files: Sequence[Path]) -> int | None:
-    """The bytes of the files whose runs the first of two processes indexes, if two are quicker.
-
-    None unless the system forks, two cores are there and no other thread runs (a forked
-    process would not have it), and the files hold at least _SPLIT_FROM bytes.
-    """
-    if sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2:
-        return None  # elsewhere, forking without starting a new program may not be safe
-    import threading
-
-    try:
-        size = sum(path.stat().st_size for path in files)
-    except OSError:  # reading them says which cannot be read, and why
-        return None
-    if threading.active_count() > 1 or size < _SPLIT_FROM:
-        return None
-    return size // 2
-
-
 def _build_split(
     files: Sequence[Path], path: Path, made_by: str, share: int
 ) -> tuple[Index, list[Fingerprint]] | None:
     """`build`, with the runs of facts after the first `share` bytes indexed by a fork.
 
-    Both processes cut the files (`store.each_run`); this one indexes the runs that start in
+    Both processes cut the files (`store.share_runs`); this one indexes the runs that start in
     the first `share` bytes, the other the rest into a file of its own, whose runs this one then
     copies into its index and places after its own, as `update` places the runs it keeps. None
     when the files cannot be cut, hold any problem, a fact id twice, or changed while they were
     read: `build` then reads them, and says what the problem is.
     """
-    import signal
-
-    from tmkfacts import store
+    from tmkfacts import forked, store
 
     heads = store.heads(files)
     base = store.heads_base(files, heads) if heads is not None else None
     if heads is None or base is None:
         return None
     theirs = path.with_name(path.name + ".part")
-    try:
-        child = os.fork()
-    except OSError:  # no memory or processes to spare: one process does it all
-        return None
-    if child == 0:  # the other process: index the rest, say how it went, and end
-        _index_rest(files, base, share, theirs)
-    ended: list[int] = []  # the other process's status, once it has ended and been waited for
+    made: list[sqlite3.Connection] = []  # this process's index, once begun
 
-    def going() -> bool:  # False once the other process failed: its runs hold a problem
-        if not ended and (found := os.waitpid(child, os.WNOHANG))[0]:
-            ended.append(found[1])
-        return not ended or ended[0] == 0
-
-    db: sqlite3.Connection | None = None
-    try:
-        db = _create(path)
+    def mine(going: forked.Going) -> tuple[_Writer, store.Cut] | None:
+        made.append(db := _create(path))
         writer = _Writer(db, base)
-        cut = _index_share(files, base, share, writer, going)
-        if cut is None:
+        cut = _index_share(files, base, writer, going, share)
+        return None if cut is None else (writer, cut)
+
+    try:
+        done = forked.halves(mine, lambda going: _index_rest(files, base, theirs, going, share))
+        if done is None:
             return None
-        if not ended:
-            ended.append(os.waitpid(child, 0)[1])
-        if ended[0] != 0:
-            return None
+        writer, cut = done
+        db = made[0]
         db.commit()
         if cut.heads != [head.digest for head in heads] or not _add_runs(db, writer, theirs, cut):
             return None
         writer.finish([(each, True) for each in cut.fingerprints], made_by, cut.heads)
-        built, db = Index(db), None
-        return built, cut.fingerprints
+        made.clear()
+        return Index(db), cut.fingerprints
     finally:
-        if not ended:  # this process failed first: the other's work is not needed
-            os.kill(child, signal.SIGKILL)
-            os.waitpid(child, 0)
         theirs.unlink(missing_ok=True)
-        if db is not None:  # no index: `build` makes one anew in the same file
-            _discard(db, path)
+        if made:  # no index: `build` makes one anew in the same file
+            _discard(made[0], path)
 
 
-def _index_rest(files: Sequence[Path], base: FactBase, share: int, into: Path) -> NoReturn:
-    """In the forked process: index the runs after the first `share` bytes into a new file.
+def _index_rest(
+    files: Sequence[Path], base: FactBase, into: Path, going: Callable[[], bool], share: int
+) -> bool:
+    """In the fork: index the runs after the first `share` bytes into a new file at `into`.
 
-    Its meta table gets the files' fingerprints and heads as cut. Ends the process, at once:
-    with status 0 when the runs were indexed, else 1 and without the file.
+    Its meta table gets the files' fingerprints and heads as cut. False, and no file, when
+    `_index_share` fails.
     """
-    status = 1
+    done = False
     try:
         with closing(_create(into)) as db:
-            parent = os.getppid()
-            cut = _index_share(
-                files, base, share, _Writer(db, base), lambda: os.getppid() == parent, rest=True
-            )
+            cut = _index_share(files, base, _Writer(db, base), going, share, rest=True)
             if cut is not None:
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
@@ -560,19 +524,19 @@ def _index_rest(files: Sequence[Path], base: FactBase, share: int, into: Path) -
                     ],
                 )
                 db.commit()
-                status = 0
+                done = True
     finally:
-        if status:
+        if not done:
             into.unlink(missing_ok=True)
-        os._exit(status)  # neither the caller's code, nor its buffers, nor what runs at exit
+    return done
 
 
 def _index_share(
     files: Sequence[Path],
     base: FactBase,
-    share: int,
     writer: _Writer,
     going: Callable[[], bool],
+    share: int,
     *,
     rest: bool = False,
 ) -> store.Cut | None:
@@ -584,13 +548,8 @@ def _index_share(
     from tmkfacts import store
 
     cut = store.Cut([], [], [])
-    position = 0
     try:
-        for number, data, line, digest in store.each_run(files, cut):
-            taken = (position >= share) == rest
-            position += len(data)
-            if not taken:
-                continue
+        for number, data, line, digest in store.share_runs(files, cut, share, rest=rest):
             writer.start_run(number, line, digest)
             for facts in store.run_parts(str(files[number]), data, line, base):
                 if facts is None or not going():

@@ -470,6 +470,21 @@ def each_run(paths: Sequence[Path], into: Cut) -> Iterator[tuple[int, bytes, int
         raise Uncut from error
 
 
+def share_runs(
+    paths: Sequence[Path], into: Cut, share: int, *, rest: bool = False
+) -> Iterator[tuple[int, bytes, int, bytes]]:
+    """The runs `each_run` gives that start in the files' first `share` bytes, or the rest.
+
+    Every run is cut, so that `into` gets every file's head and fingerprint.
+    """
+    position = 0
+    for number, data, line, digest in each_run(paths, into):
+        taken = (position >= share) == rest
+        position += len(data)
+        if taken:
+            yield number, data, line, digest
+
+
 def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[Fact] | None:
     """The facts of a run that `cut` cut from the file `name`, read as `stream` reads them.
 
