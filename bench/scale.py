@@ -8,8 +8,9 @@ to parse it (median of 3), the first `tmkfacts search` of the new file (median o
 an empty cache: it parses, validates, indexes and caches), the median of 5 repeated searches
 (answered from the cache), the first search after the file's facts change (the slowest of the
 kinds of change below), and the highest peak resident memory of all those first searches,
-beside the file's size and the interpreter's baseline (for a search that indexes on two
-cores, the sum of both processes' peaks). The search is `search rhenium --json --limit 10`.
+beside the file's size and the interpreter's baseline (for a command that forks a process
+to share the work, the most that both held at once, if more than its own peak; see `timed`).
+The search is `search rhenium --json --limit 10`.
 
 A second table times the first search after each kind of change, made as people make them:
 a fact's title edited, a fact inserted, a fact removed, each in the middle of the file; a
@@ -37,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -132,8 +134,7 @@ WHOLE = {
     "export --to facts.json": ["export", "--to", "{folder}/export.json", "--force"],
 }
 # The peak is read from /proc where there is one: ru_maxrss may carry over the peak of the
-# process that started it. A new index of a big base is built by two processes, the second
-# forked by the first: their peaks are added, which counts twice the pages they share.
+# process that started it.
 MEASURED = """
 import resource, sys
 from tmkfacts.__main__ import run  # as the `tmkfacts` script runs
@@ -145,9 +146,10 @@ finally:
             peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
     except OSError:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print("peak-kib", peak, file=sys.stderr)
 """
+#: How often the resident memory of a command and of the process it forks is summed.
+SAMPLED = 0.01
 #: tomli alone, in its own process too: median seconds of 3 parses of the file in argv[1].
 TOMLI = """
 import statistics, sys, time, tomli
@@ -162,14 +164,48 @@ print(statistics.median(times))
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall time in seconds and peak memory in KiB of one run, which must succeed."""
+    """Wall time in seconds and peak memory in KiB of one run, which must succeed.
+
+    The peak is the command's own, or, when it forks a process to share the work (a new
+    index or base of 2 MiB or more), the most that both held at once, sampled every SAMPLED
+    seconds, if that is more: it counts twice the pages they share.
+    """
     start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    command = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    most = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(SAMPLED):
+            most[0] = max(most[0], resident(command.pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, errors = command.communicate()
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"bench/scale.py: {' '.join(argv[3:])} failed: {done.stderr.strip()}")
-    peak = next(int(line.split()[1]) for line in done.stderr.splitlines() if "peak-kib" in line)
-    return elapsed, peak
+    done.set()
+    sampler.join()
+    if command.returncode != 0:
+        sys.exit(f"bench/scale.py: {' '.join(argv[3:])} failed: {errors.strip()}")
+    peak = next(int(line.split()[1]) for line in errors.splitlines() if "peak-kib" in line)
+    return elapsed, max(peak, most[0])
+
+
+def resident(pid: int) -> int:
+    """The resident memory in KiB of a process and of the processes it started, now.
+
+    0 where there is no /proc; what a process ending meanwhile held is not counted.
+    """
+    process, total = Path(f"/proc/{pid}"), 0
+    try:
+        lines = (process / "status").read_text().splitlines()
+        total = next(int(line.split()[1]) for line in lines if line.startswith("VmRSS"))
+        children = (process / "task" / str(pid) / "children").read_text().split()
+    except (OSError, StopIteration, ValueError):
+        return total
+    return total + sum(resident(int(child)) for child in children)
 
 
 def other_searches(base: Path, env: dict[str, str]) -> list[float]:

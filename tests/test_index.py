@@ -1070,9 +1070,11 @@ class Results(Spy):
         return found
 
 
-def two_processes(monkeypatch: pytest.MonkeyPatch) -> Results:
-    """Files of any size are indexed by two processes; what each split build gave is kept."""
-    monkeypatch.setattr(index, "_SPLIT_FROM", 0)
+def two_processes(monkeypatch: pytest.MonkeyPatch, reading: bool = False) -> Results:
+    """Files of any size are indexed, or read, by two processes; each split's result is kept."""
+    monkeypatch.setattr(forked, "LEAST", 0)
+    if reading:
+        return Results(monkeypatch, cache, "_read_split")
     return Results(monkeypatch, index, "_build_split")
 
 
@@ -1182,3 +1184,54 @@ def test_a_long_run_is_parsed_in_parts_and_read_as_a_whole_run_is(
     assert [(found[n], found[n].origin) for n in range(built.count)] == [
         (fact, fact.origin) for fact in base.facts
     ]
+
+
+@needs_two_cores
+@pytest.mark.parametrize("files", [1, 2], ids=["one-file", "two-files"])
+def test_a_base_read_by_two_processes_is_the_one_a_single_process_reads(
+    generated, monkeypatch, tmp_path, files
+):
+    split = two_processes(monkeypatch, reading=True)
+    parts = tables(generated)
+    paths = [tmp_path / f"facts-{number}.toml" for number in range(files)]
+    cut = len(parts) // 3 if files == 2 else len(parts)  # the second file: facts alone
+    paths[0].write_text("".join(parts[:cut]))
+    if files == 2:
+        paths[1].write_text("".join(parts[cut:]))
+    expected = whole(store.load(paths))
+    assert whole(cache.load(paths)) == expected
+    assert isinstance(split.results[0], tuple)  # two processes read it
+    no_trace_of_the_other_process()
+    streamed = Spy(monkeypatch, store, "stream")
+    assert whole(cache.load(paths)) == expected  # kept, and read back
+    assert streamed.calls == 0
+    assert len(split.results) == 1
+
+
+@needs_two_cores
+@pytest.mark.parametrize(
+    "where", ["first-half", "second-half", "both-halves"], ids=lambda where: where
+)
+def test_a_problem_in_either_half_of_a_base_read_by_two_processes_is_reported_as_loading_does(
+    generated, monkeypatch, tmp_path, where
+):
+    split = two_processes(monkeypatch, reading=True)
+    parts = tables(generated)
+    first, second = 5, len(parts) - 5
+    if where == "both-halves":
+        parts[second] = renumbered(parts[second], "fact-3")
+    else:
+        at = first if where == "first-half" else second
+        parts[at] = parts[at].replace("title = ", "titel = ", 1)
+    facts = tmp_path / "facts.toml"
+    facts.write_text("".join(parts))
+    with pytest.raises(FactsError) as loaded:
+        store.load([facts])
+    with pytest.raises(FactsError) as read:
+        cache.load([facts])
+    assert read.value.problems == loaded.value.problems
+    assert split.results == [None]
+    no_trace_of_the_other_process()
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert not list(folder.glob("base-*"))

@@ -10,7 +10,8 @@ answered from an old entry; a big file's hash is remembered by the file's status
 stood unchanged for a few seconds, as git remembers them (see `_remembered`). When some
 facts, sources or entities changed, the newest index of the same files is copied with the runs
 of facts it holds that can stay, and only the others are read (see `tmkfacts.index`); a base
-not kept is read from such an index, kept or updated, rather than parsed, when there is one.
+not kept is read from such an index, kept or updated, rather than parsed, when there is one;
+a big one parsed is read by two processes at once (see `_read_split`), as a big index is built.
 Entries are written to a temporary file and renamed, so a reader never sees half of one; a
 folder that cannot be written, or an entry that cannot be read, just means working without
 the cache. TMKFACTS_NO_CACHE=1 turns it off.
@@ -112,14 +113,29 @@ def get_pieces(kind: str, entry: str) -> Iterator[object]:
     folder = cache_dir()
     if folder is None:
         raise FileNotFoundError("no cache folder")
-    with (folder / f"{kind}-{entry}{_SUFFIX}").open("rb") as handle:
+    return map(marshal.loads, _pieces_in(folder / f"{kind}-{entry}{_SUFFIX}"))
+
+
+def _pieces_in(path: Path) -> Iterator[bytes]:
+    """The pieces `_write_pieces` wrote into a file, in order, each read when it is asked.
+
+    OSError when the file cannot be read; EOFError when a piece is cut short.
+    """
+    with path.open("rb") as handle:
         left = os.fstat(handle.fileno()).st_size
         while left:
             size = int.from_bytes(handle.read(8), "little")
             left -= 8 + size
             if left < 0:
                 raise EOFError("a value cut short, or not kept in pieces")
-            yield marshal.loads(handle.read(size))
+            yield handle.read(size)
+
+
+def _write_pieces(out: BinaryIO, pieces: Iterable[bytes]) -> None:
+    """Write pieces of bytes, one after another, each after its size: see `_pieces_in`."""
+    for data in pieces:
+        out.write(len(data).to_bytes(8, "little"))
+        out.write(data)
 
 
 def put(kind: str, entry: str, value: object) -> None:
@@ -133,13 +149,7 @@ def put_pieces(kind: str, entry: str, pieces: Iterable[bytes]) -> None:
     Each is written after its size, as `get_pieces` reads them: a big value cut into pieces
     is never encoded whole, nor held whole beside what it is made of.
     """
-
-    def write(out: BinaryIO) -> None:
-        for data in pieces:
-            out.write(len(data).to_bytes(8, "little"))
-            out.write(data)
-
-    _keep(kind, entry, write)
+    _keep(kind, entry, lambda out: _write_pieces(out, pieces))
 
 
 def _keep(kind: str, entry: str, write: Callable[[BinaryIO], object]) -> None:
@@ -195,19 +205,94 @@ def load(
         return encoded[0].take if kept else facts.append
 
     _tell(reading, files)
-    # Streamed, so the files' documents are never held whole beside the base; filed under
-    # the fingerprints of the very bytes read.
-    streamed = store.stream(files, begin)
-    loaded, read = streamed.base, streamed.fingerprints
-    if not kept:
-        return FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files)
+    split = _read_split(files) if kept else None
+    if split is not None:
+        loaded, read, pieces = split
+    else:
+        # Streamed, so the files' documents are never held whole beside the base; filed
+        # under the fingerprints of the very bytes read.
+        streamed = store.stream(files, begin)
+        loaded, read = streamed.base, streamed.fingerprints
+        if not kept:
+            return FactBase(loaded.sources, loaded.entities, tuple(facts), loaded.files)
+        pieces = encoded[0].done()
     entry = _key(read)
-    pieces = encoded[0].done()
     _keep_base(entry, packed.base_values(loaded), pieces)
     with uncollected():  # each piece let go of as its facts are made
         values = chain.from_iterable(map(marshal.loads, _taken(pieces)))
         made = packed.facts_of(values)
     return FactBase(loaded.sources, loaded.entities, made, loaded.files, digest=entry)
+
+
+def _read_split(files: list[Path]) -> tuple[FactBase, list[Fingerprint], list[bytes]] | None:
+    """Big files read as `load` streams them, by this process and a fork of it, at once.
+
+    Each reads the facts of half of the files' bytes (`store.share_runs`) and encodes them as
+    `_Encoded` does; the fork writes its pieces into a file of the cache folder, which this
+    process reads after its own. Returns the base without its facts, the fingerprints of the
+    bytes read and the pieces, in order. None when the files are not big enough, two processes
+    cannot read them, or they hold any problem, a fact id twice, or changed while read: then
+    `store.stream` reads them, and says what the problem is.
+    """
+    from tmkfacts import forked, store
+
+    share = forked.half_of(files)
+    heads = store.heads(files) if share is not None else None
+    base = store.heads_base(files, heads) if heads is not None else None
+    folder = cache_dir()
+    if share is None or heads is None or base is None or folder is None:
+        return None
+
+    def read(going: forked.Going, rest: bool) -> tuple[store.Cut, list[str], list[bytes]] | None:
+        cut, ids, encoded = store.Cut([], [], []), list[str](), _Encoded()
+        try:
+            for number, data, line, _ in store.share_runs(files, cut, share, rest=rest):
+                for facts in store.run_parts(str(files[number]), data, line, base):
+                    if facts is None or not going():
+                        return None
+                    for fact in facts:
+                        encoded.take(fact)
+                    ids += (fact.id for fact in facts)
+        except store.Uncut:
+            return None
+        return cut, ids, encoded.done()
+
+    def read_rest(going: forked.Going) -> bool:
+        found = read(going, rest=True)
+        if found is not None:
+            cut, ids, pieces = found
+            told = marshal.dumps((cut.fingerprints, cut.heads, ids))
+            with theirs.open("wb") as out:
+                _write_pieces(out, chain([told], pieces))
+        return found is not None
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = _temporary(folder, "base")
+        os.close(handle)
+    except OSError:  # a read-only or full disk: one process reads them
+        return None
+    theirs = Path(name)
+    try:
+        mine = forked.halves(lambda going: read(going, rest=False), read_rest)
+        if mine is None:
+            return None
+        cut, ids, pieces = mine
+        their_pieces = _pieces_in(theirs)
+        fingerprints, their_heads, their_ids = marshal.loads(next(their_pieces))
+        pieces += their_pieces
+    except (OSError, EOFError, ValueError, TypeError, StopIteration):  # the fork's file damaged
+        return None
+    finally:
+        theirs.unlink(missing_ok=True)
+    ids += their_ids
+    if (
+        (fingerprints, their_heads) != (cut.fingerprints, cut.heads)
+        or cut.heads != [head.digest for head in heads]
+        or len(set(ids)) < len(ids)
+    ):
+        return None
+    return base, cut.fingerprints, pieces
 
 
 class _Encoded:

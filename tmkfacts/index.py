@@ -96,10 +96,6 @@ _SPILL = 1_000_000
 #: The CONTENT a fact says itself; its entities' names, which count too, are added when the
 #: index is finished (see `_Writer._add_entities`).
 _OWN_CONTENT = tuple(name for name in CONTENT if name != "names")
-#: Files of this many bytes or more are indexed by two processes at once, each taking half
-#: of their bytes, where the system lets one fork and gives it two cores: for less, the
-#: second process saves too little.
-_SPLIT_FROM = 2 << 20
 
 
 Fields = dict[str, list[str]]
@@ -433,7 +429,7 @@ def build(
     """
     from tmkfacts import forked, store  # only to build: a search reads a built index
 
-    if path is not None and (share := forked.half_of(files, _SPLIT_FROM)) is not None:
+    if path is not None and (share := forked.half_of(files)) is not None:
         split = _build_split(files, path, made_by, share)
         if split is not None:
             return split
