@@ -1088,6 +1088,20 @@ def no_trace_of_the_other_process() -> None:
     assert not list(folder.glob("*.tmp"))
 
 
+def in_files(generated: Path, tmp_path: Path, files: int) -> tuple[list[Path], list[str], int]:
+    """The generated base in one file, or in two: the second holds facts alone.
+
+    Returns the files, the base's head and tables, and how many of those the first file holds.
+    """
+    parts = tables(generated)
+    paths = [tmp_path / f"facts-{number}.toml" for number in range(files)]
+    cut = len(parts) // 3 if files == 2 else len(parts)
+    paths[0].write_text("".join(parts[:cut]))
+    if files == 2:
+        paths[1].write_text("".join(parts[cut:]))
+    return paths, parts, cut
+
+
 @needs_two_cores
 @pytest.mark.parametrize("files", [1, 2], ids=["one-file", "two-files"])
 def test_an_index_built_by_two_processes_is_the_one_a_single_process_builds(
@@ -1095,12 +1109,7 @@ def test_an_index_built_by_two_processes_is_the_one_a_single_process_builds(
 ):
     monkeypatch.setattr(index, "_SPILL", 5000)  # postings in several rows a word, in both
     split = two_processes(monkeypatch)
-    parts = tables(generated)
-    paths = [tmp_path / f"facts-{number}.toml" for number in range(files)]
-    cut = len(parts) // 3 if files == 2 else len(parts)  # the second file: facts alone
-    paths[0].write_text("".join(parts[:cut]))
-    if files == 2:
-        paths[1].write_text("".join(parts[cut:]))
+    paths, parts, cut = in_files(generated, tmp_path, files)
     found = cache.index(paths)
     assert isinstance(split.results[0], tuple)  # two processes built it
     assert len({run.shift for run in found.runs}) == 2  # the second's runs were moved
@@ -1119,13 +1128,14 @@ def renumbered(table: str, fact_id: str) -> str:
 
 
 @needs_two_cores
+@pytest.mark.parametrize("reading", [False, True], ids=["indexed", "read"])
 @pytest.mark.parametrize(
     "where", ["first-half", "second-half", "both-halves"], ids=lambda where: where
 )
 def test_a_problem_in_either_process_s_half_is_reported_as_loading_reports_it(
-    generated, monkeypatch, tmp_path, where
+    generated, monkeypatch, tmp_path, where, reading
 ):
-    split = two_processes(monkeypatch)
+    split = two_processes(monkeypatch, reading)
     parts = tables(generated)
     first, second = 5, len(parts) - 5
     if where == "both-halves":  # each half is right, but they share an id
@@ -1137,12 +1147,15 @@ def test_a_problem_in_either_process_s_half_is_reported_as_loading_reports_it(
     facts.write_text("".join(parts))
     with pytest.raises(FactsError) as loaded:
         store.load([facts])
-    with pytest.raises(FactsError) as indexed:
-        cache.index([facts])
-    assert indexed.value.problems == loaded.value.problems
+    with pytest.raises(FactsError) as found:
+        (cache.load if reading else cache.index)([facts])
+    assert found.value.problems == loaded.value.problems
     assert split.results == [None]  # then one process read the file, and said what is wrong
-    assert not kept_entries()
     no_trace_of_the_other_process()
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert not list(folder.glob("index-*"))
+    assert not list(folder.glob("base-*"))
 
 
 def test_a_small_base_is_indexed_by_one_process(monkeypatch, tmp_path):
@@ -1192,12 +1205,7 @@ def test_a_base_read_by_two_processes_is_the_one_a_single_process_reads(
     generated, monkeypatch, tmp_path, files
 ):
     split = two_processes(monkeypatch, reading=True)
-    parts = tables(generated)
-    paths = [tmp_path / f"facts-{number}.toml" for number in range(files)]
-    cut = len(parts) // 3 if files == 2 else len(parts)  # the second file: facts alone
-    paths[0].write_text("".join(parts[:cut]))
-    if files == 2:
-        paths[1].write_text("".join(parts[cut:]))
+    paths = in_files(generated, tmp_path, files)[0]
     expected = whole(store.load(paths))
     assert whole(cache.load(paths)) == expected
     assert isinstance(split.results[0], tuple)  # two processes read it
@@ -1206,32 +1214,3 @@ def test_a_base_read_by_two_processes_is_the_one_a_single_process_reads(
     assert whole(cache.load(paths)) == expected  # kept, and read back
     assert streamed.calls == 0
     assert len(split.results) == 1
-
-
-@needs_two_cores
-@pytest.mark.parametrize(
-    "where", ["first-half", "second-half", "both-halves"], ids=lambda where: where
-)
-def test_a_problem_in_either_half_of_a_base_read_by_two_processes_is_reported_as_loading_does(
-    generated, monkeypatch, tmp_path, where
-):
-    split = two_processes(monkeypatch, reading=True)
-    parts = tables(generated)
-    first, second = 5, len(parts) - 5
-    if where == "both-halves":
-        parts[second] = renumbered(parts[second], "fact-3")
-    else:
-        at = first if where == "first-half" else second
-        parts[at] = parts[at].replace("title = ", "titel = ", 1)
-    facts = tmp_path / "facts.toml"
-    facts.write_text("".join(parts))
-    with pytest.raises(FactsError) as loaded:
-        store.load([facts])
-    with pytest.raises(FactsError) as read:
-        cache.load([facts])
-    assert read.value.problems == loaded.value.problems
-    assert split.results == [None]
-    no_trace_of_the_other_process()
-    folder = cache.cache_dir()
-    assert folder is not None
-    assert not list(folder.glob("base-*"))
