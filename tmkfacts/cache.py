@@ -259,12 +259,14 @@ def _read_split(files: list[Path]) -> tuple[FactBase, list[Fingerprint], list[by
 
     def read_rest(going: forked.Going) -> bool:
         found = read(going, rest=True)
-        if found is not None:
-            cut, ids, pieces = found
-            told = marshal.dumps((cut.fingerprints, cut.heads, ids))
-            with theirs.open("wb") as out:
-                _write_pieces(out, chain([told], pieces))
-        return found is not None
+        if found is None:  # this process may be gone: the file is the fork's to remove
+            theirs.unlink(missing_ok=True)
+            return False
+        cut, ids, pieces = found
+        told = marshal.dumps((cut.fingerprints, cut.heads, ids))
+        with theirs.open("wb") as out:
+            _write_pieces(out, chain([told], pieces))
+        return True
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
