@@ -206,6 +206,26 @@ def test_entries_are_written_whole_and_old_ones_forgotten(tmp_path):
     assert not list(folder.glob("*.tmp"))
 
 
+@pytest.mark.parametrize("keep", [load, cache.index])
+def test_temporary_files_left_by_killed_processes_are_removed_a_day_later(keep):
+    folder = cache.cache_dir()
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    abandoned = [".index-a.tmp", ".index-a.tmp.part", ".base-b.tmp", ".stat-c.tmp"]
+    being_written = [".index-d.tmp", ".index-d.tmp.part", ".base-e.tmp"]
+    not_the_caches = ["notes.tmp", "index-f.tmp"]
+    for names, hours in ((abandoned, 25), (being_written, 23), (not_the_caches, 25)):
+        for name in names:
+            (folder / name).write_bytes(b"half written")
+            when = time.time() - hours * 3600
+            os.utime(folder / name, (when, when))
+    keep([MINI])
+    assert len(entries("base") + entries("index", ".sqlite")) == 1  # an entry was kept
+    assert sorted(path.name for path in folder.iterdir() if "tmp" in path.name) == sorted(
+        being_written + not_the_caches
+    )
+
+
 def test_a_lexicon_pickled_by_an_earlier_version_is_removed(monkeypatch):
     folder = cache.cache_dir()
     assert folder is not None

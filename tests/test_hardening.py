@@ -6,19 +6,22 @@ generated here rather than kept in the repository.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from tmkfacts import load, search, store
+from tmkfacts import cache, load, search, store
 from tmkfacts.cli import app
 
 from .conftest import MINI, clean_env, generate, installed_script
@@ -368,6 +371,80 @@ def test_ctrl_c_during_a_long_command_exits_130_quietly(tmp_path):
     assert process.returncode == 130
     assert "Traceback" not in err
     assert err.strip() == ""
+
+
+@pytest.fixture(scope="module")
+def long_to_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A base that takes two seconds or so to index: 40,000 facts, 17 MB."""
+    return generate(40_000, tmp_path_factory.mktemp("long") / "big.toml")
+
+
+def started_writing(process: subprocess.Popen[str]) -> bool:
+    """Wait until the command has begun to write an entry of the cache; False if it ended."""
+    folder = cache.cache_dir()
+    assert folder is not None
+    while process.poll() is None:
+        if folder.is_dir() and any(folder.glob(".*.tmp*")):
+            time.sleep(0.1)  # and, on two cores, forked to write half of it
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def processes_reading(path: Path) -> list[str]:
+    """The processes whose command line names path: the command, or a process it forked."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if str(path).encode() in cmdline.read_bytes().split(b"\0"):
+                found.append(cmdline.parent.name)
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="signals as Linux sends them, and /proc")
+@pytest.mark.parametrize(
+    ("command", "ending", "to_group"),
+    [("search metal", "SIGTERM", True), ("list --json", "SIGTERM", False),
+     ("search metal", "SIGHUP", False)],
+    ids=["timeout", "kill", "terminal-closed"],
+)  # fmt: skip
+def test_a_command_ended_by_a_signal_leaves_nothing_half_written(
+    long_to_index, command, ending, to_group
+):
+    big = long_to_index
+    process = subprocess.Popen(
+        [*installed_script(), *command.split(), "--data", str(big)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
+        start_new_session=True,
+    )  # fmt: skip
+    assert started_writing(process)
+    number = getattr(signal, ending)
+    if to_group:  # as `timeout` sends it: to the command and what it forked
+        os.killpg(process.pid, number)
+    else:
+        process.send_signal(number)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (128 + number, "", "")
+    folder = cache.cache_dir()
+    assert folder is not None
+    assert [path.name for path in folder.iterdir() if "tmp" in path.name] == []
+    assert processes_reading(big) == []
+
+
+@pytest.mark.skipif(not shutil.which("nohup"), reason="nohup is not installed")
+def test_a_command_run_by_nohup_goes_on_when_its_terminal_closes(long_to_index):
+    big = long_to_index
+    process = subprocess.Popen(
+        ["nohup", *installed_script(), "search", "metal", "--json", "--data", str(big)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=clean_env(),
+    )  # fmt: skip
+    assert started_writing(process)
+    process.send_signal(signal.SIGHUP)
+    out, err = process.communicate(timeout=120)
+    assert (process.returncode, err) == (0, "")
+    assert json.loads(out)
+    assert len(list(cast(Path, cache.cache_dir()).glob("index-*.sqlite"))) == 1
 
 
 @pytest.mark.parametrize("command", ["list --json", "timeline", "list", "check --all"])

@@ -384,6 +384,22 @@ def test_export_overwrites_only_with_force(tmp_path):
     assert json.loads(target.read_text())["facts"]
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=oct)
+def test_an_export_gets_the_permissions_a_shell_would_give_it(tmp_path, umask):
+    new, replaced = tmp_path / "new.csv", tmp_path / "replaced.json"
+    replaced.write_text("old")
+    replaced.chmod(0o640)
+    before = os.umask(umask)
+    try:
+        export.export(load(), new)
+        export.export(load(), replaced, force=True)
+    finally:
+        os.umask(before)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert replaced.stat().st_mode & 0o777 == 0o640
+    assert json.loads(replaced.read_text())["facts"]
+
+
 def test_an_interrupted_export_leaves_no_half_file(tmp_path, monkeypatch):
     target = tmp_path / "facts.json"
     target.write_text("old")

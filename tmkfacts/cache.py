@@ -12,7 +12,8 @@ facts, sources or entities changed, the newest index of the same files is copied
 of facts it holds that can stay, and only the others are read (see `tmkfacts.index`); a base
 not kept is read from such an index, kept or updated, rather than parsed, when there is one;
 a big one parsed is read by two processes at once (see `_read_split`), as a big index is built.
-Entries are written to a temporary file and renamed, so a reader never sees half of one; a
+Entries are written to a temporary file and renamed, so a reader never sees half of one (one
+that a process killed outright left behind is removed a day later, see `_forget_abandoned`); a
 folder that cannot be written, or an entry that cannot be read, just means working without
 the cache. TMKFACTS_NO_CACHE=1 turns it off.
 
@@ -26,6 +27,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -164,6 +166,7 @@ def _keep(kind: str, entry: str, write: Callable[[BinaryIO], object]) -> None:
         with os.fdopen(handle, "wb") as out:
             write(out)
         Path(temporary).replace(folder / f"{kind}-{entry}{_SUFFIX}")
+        _forget_abandoned(folder)
         _forget_old(folder, kind, keep=entry, suffix=_SUFFIX)
         _forget_old(folder, kind, keep="", most=0, suffix=".pickle")  # of the earlier kind
     except OSError:  # a read-only or full disk: work without the cache
@@ -615,6 +618,7 @@ def _keep_index(build: Callable[[Path | None], tuple[Index, str]]) -> Index:
     kept = folder / f"index-{entry}.sqlite"
     try:
         Path(temporary).replace(kept)
+        _forget_abandoned(folder)
         _forget_old(folder, "index", keep=entry, suffix=".sqlite")
         _forget_old(folder, "index", keep="", most=0, suffix=".pickle")  # of the earlier kind
     except OSError:  # another tmkfacts is tidying up too; the file just built still answers
@@ -728,6 +732,20 @@ def _temporary(folder: Path, kind: str) -> tuple[int, str]:
     import tempfile  # only to write, which a run answered from the cache does not
 
     return tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
+
+
+#: A temporary file of the cache folder unchanged for this many seconds was left by a process
+#: killed outright (SIGKILL, or the machine stopping): none is written for more than minutes.
+_ABANDONED = 24 * 3600
+
+
+def _forget_abandoned(folder: Path) -> None:
+    """Remove the temporary files of entries that processes long gone left half written."""
+    before = time.time() - _ABANDONED
+    for temporary in folder.glob(".*.tmp*"):  # .index-*.tmp.part is the fork's (`index.build`)
+        with suppress(OSError):  # another tmkfacts removed it first
+            if temporary.stat().st_mtime < before:
+                temporary.unlink()
 
 
 def _forget_old(folder: Path, kind: str, keep: str, suffix: str, most: int = 4) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,12 +83,27 @@ def export(base: FactBase, target: Path, *, force: bool = False) -> Path:
     os.close(handle)
     partial = Path(temporary)
     try:
+        partial.chmod(_mode_for(target))
         writers[suffix](base, partial)
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the file written as target gets, as a shell's `>` would give it.
+
+    Those of the file it replaces; for a new file, what the umask lets a new file have.
+    The temporary file it is written as starts readable by its owner alone.
+    """
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:  # no file yet
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _json(base: FactBase, path: Path) -> None:
