@@ -116,6 +116,27 @@ def test_any_tomlish_text_gives_a_base_or_the_loaders_own_error(text):
     assert isinstance(outcome, FactBase) or (outcome and all(outcome))
 
 
+# Any value json.dumps encodes: text with surrogates, numbers that are not finite, big ints,
+# tuples, keys that are not strings, and lists and objects of them, empty or nested.
+JSONABLE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        | st.dictionaries(
+            st.none() | st.booleans() | st.integers() | st.floats(), inner, max_size=3
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@given(st.lists(JSONABLE, max_size=4), st.booleans())
+def test_rows_are_encoded_as_json_dumps_indents_them(values, ascii):
+    assert rows.dumps(values, ascii=ascii) == json.dumps(values, indent=2, ensure_ascii=ascii)
+
+
 @given(st.text(max_size=80))
 def test_any_query_gives_hits_or_a_query_error(text):
     base = load([MINI])
