@@ -60,13 +60,13 @@ _CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
 def _encoder(ascii: bool) -> Callable[[object, str], str]:
-    """What encodes a value as `json.dumps(value, indent=2)` does, a depth in.
+    """What encodes a value as `json.dumps(value, indent=2)` does, nested as deep as it says.
 
-    The depth is its second argument: a line break and that many spaces. The json module
-    encodes an indented value in Python, a piece at a time; this joins each list and object
-    at once, and encodes strings, most of what rows hold, by the json module's own function
-    in C. It gives the same text in two thirds of the time. A value it does not know (a number that
-    is not finite, a tuple, a key that is not a string) is encoded by `json.dumps` itself.
+    Its second argument is what starts a line at that depth: a line break and the spaces. The
+    json module encodes an indented value in Python, a piece at a time; this joins each list
+    and object at once, and encodes strings, most of what rows hold, with the json module's
+    own function in C: the same text in two thirds of the time. A value it does not know (a
+    number that is not finite, a tuple, a key that is not a string) goes to `json.dumps`.
     """
     import json  # only for output as JSON: rows are read on every run
     from json.encoder import encode_basestring, encode_basestring_ascii
@@ -75,7 +75,7 @@ def _encoder(ascii: bool) -> Callable[[object, str], str]:
     string = encode_basestring_ascii if ascii else encode_basestring
 
     def members(item: dict[str, object], inner: str) -> list[str] | None:
-        """Each key and value of an object; None if a key is not a string."""
+        """Each key and value of an object; None if a key is not a string, or a value fails."""
         try:
             return [
                 string(key) + ": " + (string(each) if isinstance(each, str) else value(each, inner))
