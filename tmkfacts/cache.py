@@ -166,9 +166,7 @@ def _keep(kind: str, entry: str, write: Callable[[BinaryIO], object]) -> None:
         with os.fdopen(handle, "wb") as out:
             write(out)
         Path(temporary).replace(folder / f"{kind}-{entry}{_SUFFIX}")
-        _forget_abandoned(folder)
-        _forget_old(folder, kind, keep=entry, suffix=_SUFFIX)
-        _forget_old(folder, kind, keep="", most=0, suffix=".pickle")  # of the earlier kind
+        _tidy(folder, kind, entry, _SUFFIX)
     except OSError:  # a read-only or full disk: work without the cache
         pass
     finally:  # gone once renamed; otherwise, half written
@@ -618,9 +616,7 @@ def _keep_index(build: Callable[[Path | None], tuple[Index, str]]) -> Index:
     kept = folder / f"index-{entry}.sqlite"
     try:
         Path(temporary).replace(kept)
-        _forget_abandoned(folder)
-        _forget_old(folder, "index", keep=entry, suffix=".sqlite")
-        _forget_old(folder, "index", keep="", most=0, suffix=".pickle")  # of the earlier kind
+        _tidy(folder, "index", entry, ".sqlite")
     except OSError:  # another tmkfacts is tidying up too; the file just built still answers
         if not kept.exists():
             return indexing.Index.open(Path(temporary))
@@ -732,6 +728,13 @@ def _temporary(folder: Path, kind: str) -> tuple[int, str]:
     import tempfile  # only to write, which a run answered from the cache does not
 
     return tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)
+
+
+def _tidy(folder: Path, kind: str, kept: str, suffix: str) -> None:
+    """Once an entry is kept: forget old ones, and what was left half written or of old."""
+    _forget_old(folder, kind, keep=kept, suffix=suffix)
+    _forget_old(folder, kind, keep="", most=0, suffix=".pickle")  # of the earlier kind
+    _forget_abandoned(folder)
 
 
 #: A temporary file of the cache folder unchanged for this many seconds was left by a process
