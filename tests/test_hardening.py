@@ -21,6 +21,7 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
+from bench.scale import MEASURED
 from tmkfacts import cache, load, search, store
 from tmkfacts.cli import app
 
@@ -125,28 +126,14 @@ def test_every_schema_fault_of_check_is_one_line_and_exit_2_elsewhere():
 def with_peak_memory(*args: str) -> tuple[int, str, int]:
     """Run tmkfacts in a fresh interpreter: its exit code, its one stderr line, its peak KiB.
 
-    The peak is read from /proc where there is one, as bench/scale.py reads it: ru_maxrss
-    may carry over the peak of the process that started it, here pytest's.
+    Measured as bench/scale.py measures a command.
     """
-    measured = """
-import resource, sys
-from tmkfacts.cli import main
-try:
-    main()
-finally:
-    try:
-        with open("/proc/self/status") as status:
-            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-    except OSError:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(peak, file=sys.stderr)
-"""
     done = subprocess.run(
-        [sys.executable, "-c", measured, *args],
+        [sys.executable, "-c", MEASURED, *args],
         capture_output=True, text=True, env=clean_env(), check=False,
     )  # fmt: skip
-    message, peak_kib = done.stderr.splitlines()
-    return done.returncode, message, int(peak_kib)
+    message, peak = done.stderr.splitlines()
+    return done.returncode, message, int(peak.removeprefix("peak-kib "))
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
