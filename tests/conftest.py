@@ -13,11 +13,13 @@ from hypothesis import HealthCheck, settings
 
 from tmkfacts import FactBase
 
-# `pytest --hypothesis-profile=fuzz` (as bench/fuzz.py runs it) tries 10,000 examples per
-# property instead of the default 100.
+# 50 examples per property keep the suite under a minute on two cores (some examples write
+# several databases); `pytest --hypothesis-profile=fuzz` (as bench/fuzz.py runs it) tries 10,000.
+settings.register_profile("quick", max_examples=50)
 settings.register_profile(
     "fuzz", max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.load_profile("quick")
 
 DATA = Path(__file__).parent / "data"
 INVALID = DATA / "invalid"

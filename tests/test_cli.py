@@ -181,16 +181,15 @@ def told(command, path, cache, terminal):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
-def test_reading_or_indexing_a_big_base_anew_is_announced_on_a_terminal_only(tmp_path):
+def test_reading_a_big_base_anew_is_announced_on_a_terminal_only(tmp_path):
     big = generate(10_000, tmp_path / "big.toml")
     megabytes = round(big.stat().st_size / 1e6)
     search, listing = ["search", "rhenium"], ["list", "--limit", "1"]
-    indexing = f"tmkfacts: indexing {megabytes} MB of facts...\n"
-    assert told(search, big, tmp_path / "cache", terminal=True) == indexing
-    assert told(search, big, tmp_path / "cache", terminal=True) == ""  # the index is kept
+    reading = f"tmkfacts: reading {megabytes} MB of facts...\n"
+    assert told(search, big, tmp_path / "cache", terminal=True) == reading
+    assert told(search, big, tmp_path / "cache", terminal=True) == ""  # the database is kept
     assert told(search, big, tmp_path / "other", terminal=False) == ""  # built, on a pipe
     assert told(search, MINI, tmp_path / "cache", terminal=True) == ""  # quick: not told
-    reading = f"tmkfacts: reading {megabytes} MB of facts...\n"
     assert told(listing, big, tmp_path / "third", terminal=True) == reading
-    assert told(listing, big, tmp_path / "third", terminal=True) == ""  # the base is kept
+    assert told(listing, big, tmp_path / "third", terminal=True) == ""  # the database is kept
     assert told(listing, big, tmp_path / "fourth", terminal=False) == ""

@@ -10,16 +10,15 @@ import re
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmkfacts import FactBase, FactsError, cache, load, loads, rows, search, store
+from tmkfacts import FactBase, FactsError, db, load, loads, rows, search
 from tmkfacts.errors import QueryError
 from tmkfacts.vocabularies import KINDS
 
 from .conftest import MINI
-from .test_index import same_answer
+from .test_db import same_answer
 
 SLUG = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
 # Any text a person might paste, controls, bidi marks and all: TOML escapes what it must, and
@@ -213,20 +212,18 @@ def changed(parts: list[str], change: str, at: int, number: int) -> list[str]:
 @given(
     fact_bases(),
     st.lists(st.tuples(st.sampled_from(CHANGES), st.integers(0, 20)), min_size=1, max_size=3),
-    st.sampled_from([1, 2, 3]),
 )
-def test_any_changes_to_a_kept_base_give_the_index_reading_it_afresh_gives(generated, changes, run):
+def test_any_changes_to_a_kept_base_give_the_database_building_it_afresh_gives(generated, changes):
     document, _ = generated
     cut = document.find("[[fact]]\n")
     parts = [document] if cut < 0 else [document[:cut], *document[cut:].split("\n\n[[fact]]\n")]
     parts[1:] = [part if part.startswith("[[fact]]") else "[[fact]]\n" + part for part in parts[1:]]
     parts[1:] = [part.rstrip("\n") + "\n\n" for part in parts[1:]]
-    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store._Pieces, "RUN", run)
+    with tempfile.TemporaryDirectory() as folder:
         facts = Path(folder) / "facts.toml"
         facts.write_text("".join(parts), encoding="utf-8")
         assert facts.read_text(encoding="utf-8") == document.rstrip("\n") + "\n\n" or cut < 0
-        cache.index([facts])
+        db.load([facts])
         for number, (change, at) in enumerate(changes):
             parts = changed(parts, change, at, number)
             facts.write_text("".join(parts), encoding="utf-8")

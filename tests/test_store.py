@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tmkfacts
-from tmkfacts import FactsError, PartialDate, cache, load, loads
+from tmkfacts import FactsError, PartialDate, db, load, loads
 from tmkfacts.store import builtin_path
 
 from .conftest import MINI
@@ -261,13 +261,12 @@ def test_reading_leaves_the_garbage_collector_as_it_found_it(enabled, tmp_path):
     try:
         (gc.enable if enabled else gc.disable)()
         assert load([MINI]).facts
-        assert cache.load([MINI]).facts
-        assert cache.load([MINI]).facts  # from the cache
-        assert cache.index([MINI]).count
+        assert db.load([MINI]).count
+        assert db.load([MINI]).count  # from the cache
         with pytest.raises(FactsError):
             load([bad])
         with pytest.raises(FactsError):
-            cache.index([bad])
+            db.load([bad])
         assert gc.isenabled() == enabled
     finally:
         (gc.enable if was else gc.disable)()

@@ -21,7 +21,7 @@ _WHERE = {
     "PartialDate": "tmkfacts.model",
     "Source": "tmkfacts.model",
     "builtin_path": "tmkfacts.locations",
-    "load": "tmkfacts.cache",
+    "load": "tmkfacts.store",
     "loads": "tmkfacts.store",
 }
 
@@ -41,11 +41,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from tmkfacts.cache import load
     from tmkfacts.errors import FactsError, Problem
     from tmkfacts.locations import builtin_path
     from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
-    from tmkfacts.store import loads
+    from tmkfacts.store import load, loads
 
 
 def __getattr__(name: str) -> object:

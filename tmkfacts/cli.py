@@ -34,6 +34,8 @@ from tmkfacts.vocabularies import KINDS, RELATIONS
 
 def _lazy(name: str) -> ModuleType:
     """Import a module when first used: Rich takes ~45 ms to import and --json never needs it."""
+    if name in sys.modules:  # imported already: one module, so one of each of its classes
+        return sys.modules[name]
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
         raise ImportError(name)
@@ -48,14 +50,15 @@ def _lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from tmkfacts import cache, filters, locations, query, render
     from tmkfacts import cite as citing
+    from tmkfacts import db, filters, locations, query, render
     from tmkfacts import export as exporting
     from tmkfacts import schema as schemas
     from tmkfacts.dates import PartialDate
+    from tmkfacts.db import Database
     from tmkfacts.model import Fact, FactBase
 else:
-    cache = _lazy("tmkfacts.cache")
+    db = _lazy("tmkfacts.db")
     filters = _lazy("tmkfacts.filters")
     locations = _lazy("tmkfacts.locations")
     query = _lazy("tmkfacts.query")
@@ -176,26 +179,26 @@ def command_names() -> list[str]:
 _SHOWN_PROBLEMS = 50
 
 
-def _base_to_complete() -> "FactBase | None":
+def _base_to_complete() -> "Database | None":
     """The base that completion offers names from; None when it is invalid."""
     try:
-        return cache.load(_data_paths(None))
+        return db.load(_data_paths(None))
     except FactsError:
         return None
 
 
 def _complete_fact(incomplete: str) -> list[str]:
     """Fact ids that start with what has been typed, for shell completion."""
-    base = _base_to_complete()
-    return [f.id for f in base.facts if f.id.startswith(incomplete)] if base else []
+    found = _base_to_complete()
+    return [each for each in found.fact_ids() if each.startswith(incomplete)] if found else []
 
 
 def _complete_entity(incomplete: str) -> list[str]:
     """Entity ids and names that start with what has been typed, for shell completion."""
-    base = _base_to_complete()
-    if base is None:
+    found = _base_to_complete()
+    if found is None:
         return []
-    names = (name for entity in base.entities for name in (entity.id, *entity.names))
+    names = (name for entity in found.base.entities for name in (entity.id, *entity.names))
     return sorted({name for name in names if name.casefold().startswith(incomplete.casefold())})
 
 
@@ -409,15 +412,15 @@ def list_(
     pager: PagerOpt = False,
 ) -> None:
     """List facts, newest first."""
-    base, where = _base(data), _filter(kind, entity, material, tag, since, until)
-    facts = query.list_facts(base, where, limit)
-    notes = _notes(base, facts, with_sources)
+    database, where = _base(data), _filter(kind, entity, material, tag, since, until)
+    facts = query.list_facts(database, where, limit)
+    notes = _notes(database.base, facts, with_sources)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        rows.Each(facts, partial(rows.fact, base), rows.FACT_FIELDS),
+        rows.Each(facts, partial(rows.fact, database.base), rows.FACT_FIELDS),
         lambda: render.fact_table(facts, notes),
-        _miss(base, where),
+        _miss(database, where),
     )
 
 
@@ -451,22 +454,20 @@ def search(
     from tmkfacts.search import search as find
 
     _no_unknown_options(context, words)
-    # The index answers without loading the whole base: a big base costs little more to search.
-    built, where = (
-        cache.index(_data_paths(data), building=_telling("indexing")),
-        _filter(kind, entity, material, tag, since, until),
-    )
-    found = find(built, " ".join(words), where, limit)
+    out = _Out(fmt, as_json, fields, color, pager)
+    database, where = _base(data), _filter(kind, entity, material, tag, since, until)
+    table = out.format() == Format.table and not fields
+    found = find(database, " ".join(words), where, limit, marks=table)
     for typed, instead in found.corrections:
         typer.echo(f"tmkfacts: no fact has '{typed}'; searched for '{instead}' instead", err=True)
-    base = built.base  # its sources and entities, without the facts
+    base = database.cited  # its sources: all that a fact's rows need
     notes = _notes(base, (hit.fact for hit in found.hits), with_sources)
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        out,
         _HIT_VIEW,
         rows.Each(found.hits, partial(rows.hit, base), rows.HIT_FIELDS),
         lambda: render.hit_table(found.hits, notes),
-        lambda: found.hint or built.explain_miss(where) or _no_match(base.files, built.count),
+        lambda: found.hint or _miss(database, where)(),
     )
 
 
@@ -501,14 +502,14 @@ def show(
     pager: PagerOpt = False,
 ) -> None:
     """Show one fact in full: its date and how it is known, entities, figures and sources."""
-    base = _base(data)
-    found = [fact] if (fact := query.find_fact(base, fact_id)) else []
+    database = _base(data)
+    found = [fact] if (fact := query.find_fact(database, fact_id)) else []
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        [rows.fact(base, each) for each in found],
-        lambda: render.fact_panel(base, found[0]),
-        lambda: _no_fact(base, fact_id),
+        [rows.fact(database.base, each) for each in found],
+        lambda: render.fact_panel(database.base, found[0]),
+        lambda: _no_fact(database, fact_id),
     )
 
 
@@ -533,7 +534,7 @@ def partners(
     pager: PagerOpt = False,
 ) -> None:
     """List the organizations TMK deals with: buyers, contractors, research partners and more."""
-    found = _base(data).partners(relation)
+    found = query.partners(_base(data), relation)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _PARTNER_VIEW,
@@ -554,7 +555,7 @@ def memberships(
     pager: PagerOpt = False,
 ) -> None:
     """List the associations and alliances TMK joined, and what each is expected to give."""
-    found = _base(data).memberships()
+    found = query.memberships(_base(data))
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _MEMBERSHIP_VIEW,
@@ -582,15 +583,15 @@ def timeline(
     pager: PagerOpt = False,
 ) -> None:
     """Show facts on a time line, oldest first, by year and month."""
-    base, where = _base(data), _filter(kind, entity, material, tag, since, until)
-    facts = query.oldest_first(query.select(base, where))
-    notes = _notes(base, facts, with_sources)
+    database, where = _base(data), _filter(kind, entity, material, tag, since, until)
+    facts = query.timeline(database, where)
+    notes = _notes(database.base, facts, with_sources)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        rows.Each(facts, partial(rows.fact, base), rows.FACT_FIELDS),
+        rows.Each(facts, partial(rows.fact, database.base), rows.FACT_FIELDS),
         lambda: render.timeline_table(facts, notes),
-        _miss(base, where),
+        _miss(database, where),
     )
 
 
@@ -608,9 +609,8 @@ def summary(
 
     In CSV, TSV and Markdown each row of each section is a line, under its section's name.
     """
-    base = _base(data)
-    found = query.summarize(base)
-    sections = rows.summary(found) if base.facts else []
+    found = query.summarize(_base(data))
+    sections = rows.summary(found) if found.facts else []
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _SUMMARY_VIEW,
@@ -653,9 +653,9 @@ def info(
 ) -> None:
     """Show which fact files were read, in order, what each holds, and where your own go."""
     paths = _data_paths(data)
-    base = cache.load(paths, reading=_telling("reading"))
+    database = db.load(paths, reading=_telling("reading"), warn=_warn)
     folder = locations.user_data_dir()
-    found = rows.files(base, locations.builtin_path(), folder)
+    found = rows.files(database, locations.builtin_path(), folder)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FILE_VIEW,
@@ -685,15 +685,15 @@ def cite(
     STYLE is text, markdown or bibtex (for BibTeX and biblatex), or json for scripts. Each
     source is cited once, with the ids of the facts it supports.
     """
-    base = _base(data)
+    database = _base(data)
     facts = []
     for fact_id in fact_ids:
-        fact = query.find_fact(base, fact_id)
+        fact = query.find_fact(database, fact_id)
         if fact is None:
-            typer.echo(f"tmkfacts: {printable(_no_fact(base, fact_id))}", err=True)
+            typer.echo(f"tmkfacts: {printable(_no_fact(database, fact_id))}", err=True)
             raise typer.Exit(1)
         facts.append(fact)
-    cited = query.citations(base, facts)
+    cited = query.citations(database, facts)
     with _pipe_may_close():
         typer.echo(citing.write(cited, style.value), nl=False)
 
@@ -719,9 +719,10 @@ def export(
     The file is written whole under a temporary name and then renamed, so an interrupted
     export leaves no half-written file; an existing file is replaced only with --force.
     """
-    base = _base(data)
-    written = exporting.export(base, to, force=force)
-    typer.echo(f"wrote {written}: {len(base.facts)} facts, {len(base.entities)} entities, "
+    database = _base(data)
+    written = exporting.export(database, to, force=force)
+    base = database.base
+    typer.echo(f"wrote {written}: {database.count} facts, {len(base.entities)} entities, "
                f"{len(base.sources)} sources", err=True)  # fmt: skip
 
 
@@ -762,7 +763,7 @@ def check(
     """
     out = _Out(fmt, as_json, fields)
     try:
-        base = cache.load(_data_paths(data), reading=_telling("reading"))
+        database = db.load(_data_paths(data), reading=_telling("reading"), warn=_warn)
     except FactsError as error:
         if error.unreadable:
             raise
@@ -786,10 +787,10 @@ def check(
         text = formats.write([], fmt.value, header=header or _PROBLEM_VIEW.fields)
         typer.echo(text, nl=False)
         return
-    files = ", ".join(base.files)
+    base = database.base
     typer.echo(
         f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
-        f"{len(base.facts)} facts checked in {files}"
+        f"{database.count} facts checked in {', '.join(base.files)}"
     )
 
 
@@ -949,8 +950,12 @@ def _facts_error_line(error: FactsError) -> str:
     return line
 
 
-def _base(data: list[Path] | None) -> "FactBase":
-    return cache.load(_data_paths(data), reading=_telling("reading"))
+def _base(data: list[Path] | None) -> "Database":
+    return db.load(_data_paths(data), reading=_telling("reading"), warn=_warn)
+
+
+def _warn(message: str) -> None:
+    typer.echo(f"tmkfacts: {printable(message)}", err=True)
 
 
 def _data_paths(data: list[Path] | None) -> list[Path] | None:
@@ -983,8 +988,10 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     )
 
 
-def _miss(base: "FactBase", where: "filters.Filter") -> Callable[[], str]:
-    return lambda: filters.explain_miss(base, where) or _no_match(base.files, len(base.facts))
+def _miss(database: "Database", where: "filters.Filter") -> Callable[[], str]:
+    return lambda: (
+        filters.explain_miss(database, where) or _no_match(database.files, database.count)
+    )
 
 
 def _no_match(files: tuple[str, ...], count: int) -> str:
@@ -994,8 +1001,8 @@ def _no_match(files: tuple[str, ...], count: int) -> str:
     return "no facts match"
 
 
-def _no_fact(base: "FactBase", fact_id: str) -> str:
-    close = query.closest_fact_ids(base, fact_id)
+def _no_fact(database: "Database", fact_id: str) -> str:
+    close = query.closest_fact_ids(database, fact_id)
     if close:
         return f"no fact '{fact_id}'; did you mean {' or '.join(close)}?"
     return f"no fact '{fact_id}'; 'tmkfacts list' shows every id"

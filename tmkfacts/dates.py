@@ -68,6 +68,11 @@ class PartialDate(NamedTuple):
             return dt.date(self.year, 12, 31)
         return dt.date(self.year, self.month, self.day or _days_in(self.year, self.month))
 
+    @property
+    def order(self) -> int:
+        """The one sort key of dates: a year alone comes before the months of that year."""
+        return self.year * 10000 + (self.month or 0) * 100 + (self.day or 0)
+
     def __str__(self) -> str:
         text = f"{self.year:04d}"
         if self.month is not None:

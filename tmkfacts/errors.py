@@ -58,14 +58,22 @@ class QueryError(ValueError):
     """A question that cannot be asked: an unknown kind, an empty search, --since after --until."""
 
 
+def closest(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Up to n choices that look like word, closest first: the one nearest-word function.
+
+    difflib's ratio of matching characters, from 0 to 1; below `cutoff` is not close.
+    """
+    import difflib  # only on the error path and for typos, to keep start-up lean
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint such as " (did you mean 'export'?)" naming the choice closest to word, or ""."""
-    import difflib  # only on the error path, to keep start-up lean
-
     candidates = list(choices)
     # A slug cut short ('vlcor' for 'vlcor-baltic') is as likely a slip as a misspelling.
     close = [c for c in candidates if c.startswith(f"{word}-")]
-    close = close or difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    close = close or closest(word, candidates)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -1,17 +1,19 @@
 """Which facts to keep: a Filter of kinds, entities, materials, tags, countries and dates.
 
-Pure functions over a FactBase, apart from `tmkfacts.query` so that a search, which filters,
-need not define partners and summaries.
+A Filter becomes a condition on the database's `facts` table (`condition`), so that SQLite,
+not a loop over every fact, does the choosing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tmkfacts.errors import QueryError, did_you_mean, known_hint
-from tmkfacts.model import Fact, FactBase, PartialDate
+from tmkfacts.model import FactBase, PartialDate
 from tmkfacts.vocabularies import KINDS
+
+if TYPE_CHECKING:
+    from tmkfacts.db import Database
 
 
 class Filter(NamedTuple):
@@ -33,37 +35,48 @@ class Filter(NamedTuple):
     until: PartialDate | None = None
 
 
-_EVERY = Filter()
+EVERY = Filter()
+
+_NAMES = "EXISTS (SELECT 1 FROM fact_entities AS named WHERE named.fact = facts.id AND named.entity IN ({}))"
 
 
-def select(base: FactBase, where: Filter) -> list[Fact]:
-    """The facts that meet the filter, in file order; QueryError for an impossible filter."""
-    if where == _EVERY:
-        return list(base.facts)
-    kinds = {_kind(kind) for kind in where.kinds}
-    entity_sets = [entity_ids(base, name) for name in where.entities]
-    materials = [_slug(material) for material in where.materials]
-    tags = [_slug(tag) for tag in where.tags]
+def condition(database: Database, where: Filter) -> tuple[str, list[object]]:
+    """The SQL condition on `facts` that keeps what the filter keeps, and its parameters.
+
+    "1" for a filter that keeps every fact; QueryError for an impossible filter.
+    """
+    if where == EVERY:
+        return "1", []
+    parts: list[str] = []
+    params: list[object] = []
+    if where.kinds:
+        kinds = sorted({_kind(kind) for kind in where.kinds})
+        parts.append(f"facts.kind IN ({', '.join('?' * len(kinds))})")
+        params += kinds
+    base = database.base if where.entities or where.countries else FactBase((), (), ())
     country_sets = [
         {entity.id for entity in base.entities if entity.country == code.upper()}
         for code in where.countries
     ]
+    for ids in [entity_ids(base, name) for name in where.entities] + country_sets:
+        parts.append(_NAMES.format(", ".join("?" * len(ids))))
+        params += sorted(ids)
+    for column, values in (("materials", where.materials), ("tags", where.tags)):
+        for value in values:
+            parts.append(f"EXISTS (SELECT 1 FROM json_each(facts.{column}) WHERE value = ?)")
+            params.append(_slug(value))
     since = where.since.first_day if where.since else None
     until = where.until.last_day if where.until else None
     if since and until and since > until:
         message = f"--since {where.since} is after --until {where.until}; nothing can match"
         raise QueryError(message)
-    return [
-        fact
-        for fact in base.facts
-        if (not kinds or fact.kind in kinds)
-        and all(ids.intersection(fact.entities) for ids in entity_sets)
-        and all(material in fact.materials for material in materials)
-        and all(tag in fact.tags for tag in tags)
-        and all(ids.intersection(fact.entities) for ids in country_sets)
-        and (since is None or fact.date.last_day >= since)
-        and (until is None or fact.date.first_day <= until)
-    ]
+    if since:
+        parts.append("facts.last_day >= ?")
+        params.append(since.isoformat())
+    if until:
+        parts.append("facts.first_day <= ?")
+        params.append(until.isoformat())
+    return " AND ".join(parts) or "1", params
 
 
 def entity_ids(base: FactBase, name: str) -> set[str]:
@@ -85,33 +98,30 @@ def entity_ids(base: FactBase, name: str) -> set[str]:
     return found
 
 
-def explain_miss(
-    base: FactBase,
-    where: Filter,
-    materials: Iterable[str] | None = None,
-    tags: Iterable[str] | None = None,
-) -> str | None:
-    """Why a filter found nothing, when a value it names is unknown: one line with a hint.
+def explain_miss(base_or_database: FactBase | Database, where: Filter) -> str | None:
+    """Why a filter found nothing, when a value it names is unknown: one line with a hint."""
+    from tmkfacts.db import database_of
 
-    The materials and tags known are those of the base's facts, unless given.
-    """
+    database = database_of(base_or_database)
+    base = database.base
     names = {_fold(name) for entity in base.entities for name in (entity.id, *entity.names)}
     for name in where.entities:
         if _fold(name) not in names:
             ids = [entity.id for entity in base.entities]
             return f"no entity '{name}'{did_you_mean(_slug(name), ids)}"
-    for label, values, known in (
-        ("material", where.materials, _known(materials, (f.materials for f in base.facts))),
-        ("tag", where.tags, _known(tags, (fact.tags for fact in base.facts))),
-    ):
+    for label, values in (("material", where.materials), ("tag", where.tags)):
+        if not values:
+            continue
+        known = {
+            value
+            for (value,) in database.connection.execute(
+                f"SELECT DISTINCT value FROM facts, json_each(facts.{label}s)"  # our columns
+            )
+        }
         for value in values:
             if _slug(value) not in known:
                 return f"no fact has the {label} '{value}'{did_you_mean(_slug(value), known)}"
     return None
-
-
-def _known(given: Iterable[str] | None, each: Iterable[Iterable[str]]) -> set[str]:
-    return set(given) if given is not None else {value for values in each for value in values}
 
 
 def _kind(kind: str) -> str:

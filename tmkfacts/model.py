@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import NamedTuple, NoReturn
 
 from tmkfacts.dates import PartialDate, Precision
 from tmkfacts.vocabularies import (
@@ -14,11 +14,6 @@ from tmkfacts.vocabularies import (
     RELATIONS,
     SCALES,
 )
-
-if TYPE_CHECKING:
-    from tmkfacts.filters import Filter
-    from tmkfacts.query import Membership, Partner
-    from tmkfacts.search import Results
 
 # The dates and vocabularies live in modules of their own, which the command line reads
 # without defining these classes; they are part of the model all the same.
@@ -141,7 +136,6 @@ class FactBase:
         "_entity_index",
         "_fact_index",
         "_source_index",
-        "digest",
         "entities",
         "facts",
         "files",
@@ -152,8 +146,6 @@ class FactBase:
     entities: tuple[Entity, ...]
     facts: tuple[Fact, ...]
     files: tuple[str, ...]
-    #: A fingerprint of the files' content, when known: the key of its cache entries.
-    digest: str | None
     _source_index: MappingProxyType[str, Source]
     _entity_index: MappingProxyType[str, Entity]
     _fact_index: MappingProxyType[str, Fact]
@@ -164,14 +156,12 @@ class FactBase:
         entities: tuple[Entity, ...],
         facts: tuple[Fact, ...],
         files: tuple[str, ...] = (),
-        digest: str | None = None,
     ) -> None:
         define = object.__setattr__  # as __setattr__ refuses
         define(self, "sources", sources)
         define(self, "entities", entities)
         define(self, "facts", facts)
         define(self, "files", files)
-        define(self, "digest", digest)
         define(self, "_source_index", MappingProxyType({s.id: s for s in sources}))
         define(self, "_entity_index", MappingProxyType({e.id: e for e in entities}))
         define(self, "_fact_index", MappingProxyType({f.id: f for f in facts}))
@@ -197,10 +187,6 @@ class FactBase:
         counts = f"{len(self.sources)} sources, {len(self.entities)} entities"
         return f"FactBase({counts}, {len(self.facts)} facts, files={self.files!r})"
 
-    def __reduce__(self) -> tuple[type[FactBase], tuple[object, ...]]:
-        """Pickle the records only; the indexes by id are rebuilt when unpickled."""
-        return (type(self), (self.sources, self.entities, self.facts, self.files, self.digest))
-
     def source(self, source_id: str) -> Source:
         """The source with this id; KeyError if there is none."""
         return self._source_index[source_id]
@@ -212,28 +198,3 @@ class FactBase:
     def fact(self, fact_id: str) -> Fact:
         """The fact with this id; KeyError if there is none."""
         return self._fact_index[fact_id]
-
-    # The questions below live in tmkfacts.query and tmkfacts.search, which build on this
-    # module; they are imported when asked, so that the model stays the bottom layer.
-
-    def search(self, text: str, where: Filter | None = None, limit: int | None = None) -> Results:
-        """Facts matching a query, best first, as `tmkfacts search` finds them.
-
-        `Results.hits` holds each fact with its score; `Results.corrections` says which typed
-        words were read as which. QueryError for an empty or malformed query.
-        """
-        from tmkfacts.search import search
-
-        return search(self, text, where, limit)
-
-    def partners(self, relation: str | None = None) -> list[Partner]:
-        """The organizations TMK deals with, optionally only those with one relation."""
-        from tmkfacts.query import partners
-
-        return partners(self, relation)
-
-    def memberships(self) -> list[Membership]:
-        """The associations and alliances TMK joined, in the order it joined them."""
-        from tmkfacts.query import memberships
-
-        return memberships(self)

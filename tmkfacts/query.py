@@ -1,30 +1,27 @@
-"""Questions asked of a fact base: filters, partners, memberships, timelines, summaries.
+"""Questions asked of a fact base: lists, partners, memberships, timelines, summaries.
 
-Pure functions over a FactBase: nothing here reads files, prints, or imports Typer or Rich.
-Full-text search is in `tmkfacts.search`.
-Facts are ordered by `date_key`, so a date known only to its year sorts before the months of
+SQL over the database (`tmkfacts.db`) and small pure functions: nothing here reads files,
+prints, or imports Typer or Rich. Full-text search is in `tmkfacts.search`. Facts are
+ordered by their date's `order`, so a date known only to its year sorts before the months of
 that year, and facts of equal date keep the order of the fact files.
 """
 
 from __future__ import annotations
 
-import heapq
-import re
-from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from tmkfacts.errors import QueryError, known_hint
-from tmkfacts.filters import Filter, entity_ids, explain_miss, select
+from tmkfacts.db import FACT_COLUMNS, Database, database_of, fact_of
+from tmkfacts.errors import QueryError, closest, known_hint
+from tmkfacts.filters import EVERY, Filter, condition, entity_ids, explain_miss
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
 from tmkfacts.vocabularies import RELATIONS
 
-# The filters are asked of here too, as before they had a module of their own.
 __all__ = [
     "MEMBERSHIP_BODIES", "SUBJECT", "Filter", "Membership", "Partner", "SourceUse", "Summary",
-    "citations", "closest_fact_ids", "date_key", "earliest", "entity_ids", "explain_miss",
-    "find_fact", "latest", "list_facts", "memberships", "newest_first", "oldest_first",
-    "partners", "select", "source_uses", "summarize",
+    "citations", "closest_fact_ids", "earliest", "entity_ids", "explain_miss", "find_fact",
+    "latest", "list_facts", "memberships", "newest_first", "oldest_first", "partners",
+    "select", "source_uses", "summarize", "timeline",
 ]  # fmt: skip
 
 #: The company the fact base is about; partners and memberships are its own.
@@ -33,10 +30,8 @@ SUBJECT = "tmk"
 #: Entity types that TMK can join as a member.
 MEMBERSHIP_BODIES = frozenset({"association", "alliance", "institute", "network"})
 
-
-def date_key(date: PartialDate) -> tuple[int, int, int]:
-    """Sort key of a partial date: a year alone comes before the months of that year."""
-    return (date.year, date.month or 0, date.day or 0)
+_NEWEST = "facts.date_order DESC, facts.position"
+_OLDEST = "facts.date_order, facts.position"
 
 
 def earliest(dates: Iterable[PartialDate]) -> PartialDate | None:
@@ -51,59 +46,71 @@ def latest(dates: Iterable[PartialDate]) -> PartialDate | None:
 
 def newest_first(facts: Iterable[Fact]) -> list[Fact]:
     """The facts from newest to oldest; facts of equal date keep their order."""
-    return sorted(facts, key=lambda fact: date_key(fact.date), reverse=True)
+    return sorted(facts, key=lambda fact: -fact.date.order)
 
 
 def oldest_first(facts: Iterable[Fact]) -> list[Fact]:
     """The facts from oldest to newest; facts of equal date keep their order."""
-    return sorted(facts, key=lambda fact: date_key(fact.date))
+    return sorted(facts, key=lambda fact: fact.date.order)
 
 
-# --- filtered (the filters themselves are in tmkfacts.filters) -----------------------------
+# --- filtered -----------------------------------------------------------------------------------
 
 
-def list_facts(base: FactBase, where: Filter | None = None, limit: int | None = None) -> list[Fact]:
+def _chosen(
+    base: FactBase | Database, where: Filter | None, order: str, limit: int | None = None
+) -> list[Fact]:
+    database = database_of(base)
+    sql, params = condition(database, where or EVERY)
+    if limit is not None:
+        order += f" LIMIT {max(int(limit), 0)}"
+    return list(database.facts(sql, params, order))
+
+
+def list_facts(
+    base: FactBase | Database, where: Filter | None = None, limit: int | None = None
+) -> list[Fact]:
     """The facts that meet the filter, newest first, at most `limit` of them."""
-    facts = select(base, where or Filter())
-    if limit is None or limit < 0:
-        return newest_first(facts)[:limit]
-    # What sorting all and keeping the first few gives, ties included (heapq says so), without
-    # sorting a big base to show three facts of it.
-    return heapq.nlargest(limit, facts, key=lambda fact: date_key(fact.date))
+    return _chosen(base, where, _NEWEST, limit)
+
+
+def timeline(base: FactBase | Database, where: Filter | None = None) -> list[Fact]:
+    """The facts that meet the filter, oldest first."""
+    return _chosen(base, where, _OLDEST)
+
+
+def select(base: FactBase | Database, where: Filter | None = None) -> list[Fact]:
+    """The facts that meet the filter, in file order; QueryError for an impossible filter."""
+    return _chosen(base, where, "facts.position")
 
 
 # --- one fact ---------------------------------------------------------------------------------
 
 
-def find_fact(base: FactBase, fact_id: str) -> Fact | None:
+def find_fact(base: FactBase | Database, fact_id: str) -> Fact | None:
     """The fact with this id, compared case-insensitively, or None."""
-    try:
-        return base.fact(fact_id.strip().casefold())
-    except KeyError:
-        return None
+    return database_of(base).fact(fact_id.strip().casefold())
 
 
-def closest_fact_ids(base: FactBase, fact_id: str, n: int = 3) -> list[str]:
+def closest_fact_ids(base: FactBase | Database, fact_id: str, n: int = 3) -> list[str]:
     """Up to n fact ids that look like fact_id, closest first: each of its words near one of theirs.
 
     `rhenium-exprot` finds `first-metallic-rhenium-export`, which a whole-string comparison
     would miss.
     """
-    from difflib import SequenceMatcher  # only when an id is mistyped
+    import re
 
     words = [word for word in re.split(r"[\W_]+", fact_id.casefold()) if word]
     if not words:
         return []
-    scored = []
-    for fact in base.facts:
-        parts = fact.id.split("-")
-        score = sum(
-            max(SequenceMatcher(None, word, part).ratio() for part in parts) for word in words
-        ) / len(words)
-        if score >= 0.75:  # close enough to be a slip of the keyboard
-            scored.append((score, fact.id))
-    scored.sort(key=lambda pair: -pair[0])
-    return [fact_id for _, fact_id in scored[:n]]
+    ids = database_of(base).fact_ids()
+    parts = {part for each in ids for part in each.split("-")}
+    near = {word: set(closest(word, parts, n=5, cutoff=0.75)) for word in words}
+    scored = [
+        (sum(bool(near[word] & set(each.split("-"))) for word in words), each) for each in ids
+    ]
+    found = sorted((pair for pair in scored if pair[0] == len(words)), key=lambda p: -p[0])
+    return [each for _, each in found[:n]]
 
 
 # --- partners and memberships -----------------------------------------------------------------
@@ -127,23 +134,36 @@ class Partner(NamedTuple):
         return latest(fact.date for fact in self.facts)
 
 
-def partners(base: FactBase, relation: str | None = None) -> list[Partner]:
+def partners(base: FactBase | Database, relation: str | None = None) -> list[Partner]:
     """TMK's partners: organizations with `relations`, grouped by relation, then by name."""
+    database = database_of(base)
+    known = database.base
     wanted = _relation(relation) if relation is not None else None
+    chosen = [
+        entity
+        for entity in known.entities
+        if entity.relations and (wanted is None or wanted in entity.relations)
+    ]
+    with_subject: dict[str, list[Fact]] = {entity.id: [] for entity in chosen}
+    if chosen:
+        marks = ", ".join("?" * len(chosen))
+        rows = database.connection.execute(
+            f"SELECT {FACT_COLUMNS}, named.entity FROM facts "
+            "JOIN fact_entities AS named ON named.fact = facts.id "
+            f"WHERE named.entity IN ({marks}) AND EXISTS (SELECT 1 FROM fact_entities AS own "
+            f"WHERE own.fact = facts.id AND own.entity = ?) ORDER BY {_OLDEST}",
+            [*with_subject, SUBJECT],
+        )
+        for row in rows:
+            with_subject[row[-1]].append(fact_of(row[:-1], database.files))
     order = list(RELATIONS)
-    with_subject: dict[str, list[Fact]] = {}  # each entity's facts that name TMK too, in order
-    for fact in base.facts:
-        if SUBJECT in fact.entities:
-            for entity_id in dict.fromkeys(fact.entities):
-                with_subject.setdefault(entity_id, []).append(fact)
     found = [
         Partner(
             entity,
-            tuple(oldest_first(with_subject.get(entity.id, ()))),
-            base.entity(entity.parent) if entity.parent else None,
+            tuple(with_subject[entity.id]),
+            known.entity(entity.parent) if entity.parent else None,
         )
-        for entity in base.entities
-        if entity.relations and (wanted is None or wanted in entity.relations)
+        for entity in chosen
     ]
     found.sort(key=lambda p: (order.index(p.entity.relations[0]), p.entity.name.casefold()))
     return found
@@ -168,19 +188,40 @@ class Membership(NamedTuple):
     benefits: tuple[Fact, ...]
 
 
-def memberships(base: FactBase) -> list[Membership]:
+def memberships(base: FactBase | Database) -> list[Membership]:
     """Every body TMK joined, from its `membership` facts, in the order it joined them."""
-    benefits: dict[str, list[Fact]] = {}
-    for fact in base.facts:
-        if fact.kind == "benefit":
-            for entity_id in fact.entities:
-                benefits.setdefault(entity_id, []).append(fact)
+    database = database_of(base)
+    known = database.base
+    joined = list(
+        database.facts(
+            "facts.kind = 'membership' AND EXISTS (SELECT 1 FROM fact_entities AS own "
+            "WHERE own.fact = facts.id AND own.entity = ?)",
+            (SUBJECT,),
+            _OLDEST,
+        )
+    )
+    bodies = {
+        entity_id
+        for fact in joined
+        for entity_id in fact.entities
+        if known.entity(entity_id).type in MEMBERSHIP_BODIES
+    }
+    benefits: dict[str, list[Fact]] = {body: [] for body in bodies}
+    if bodies:
+        marks = ", ".join("?" * len(bodies))
+        for row in database.connection.execute(
+            f"SELECT {FACT_COLUMNS}, named.entity FROM facts "
+            "JOIN fact_entities AS named ON named.fact = facts.id "
+            f"WHERE facts.kind = 'benefit' AND named.entity IN ({marks}) "
+            "ORDER BY facts.position",
+            sorted(bodies),
+        ):
+            benefits[row[-1]].append(fact_of(row[:-1], database.files))
     return [
-        Membership(body, fact, tuple(benefits.get(body.id, ())))
-        for fact in oldest_first(base.facts)
-        if fact.kind == "membership" and SUBJECT in fact.entities
-        for body in (base.entity(entity_id) for entity_id in fact.entities)
-        if body.type in MEMBERSHIP_BODIES
+        Membership(known.entity(entity_id), fact, tuple(benefits[entity_id]))
+        for fact in joined
+        for entity_id in fact.entities
+        if entity_id in bodies
     ]
 
 
@@ -194,29 +235,33 @@ class SourceUse(NamedTuple):
     facts: tuple[Fact, ...]
 
 
-def citations(base: FactBase, facts: Iterable[Fact]) -> list[SourceUse]:
+def citations(base: FactBase | Database, facts: Iterable[Fact]) -> list[SourceUse]:
     """The sources of these facts, each once, in order of first citation, with its facts."""
+    known = database_of(base).base
     cited: dict[str, list[Fact]] = {}
     for fact in facts:
         for source_id in fact.sources:
             cited.setdefault(source_id, []).append(fact)
-    return [SourceUse(base.source(source_id), tuple(found)) for source_id, found in cited.items()]
+    return [SourceUse(known.source(source_id), tuple(found)) for source_id, found in cited.items()]
 
 
-def source_uses(base: FactBase) -> list[SourceUse]:
+def source_uses(base: FactBase | Database) -> list[SourceUse]:
     """Every source with the facts that cite it, in file order."""
-    citing: dict[str, list[Fact]] = {source.id: [] for source in base.sources}
-    for fact in base.facts:  # one pass: a base may have as many sources as facts
-        for source_id in dict.fromkeys(fact.sources):
-            if (found := citing.get(source_id)) is not None:
-                found.append(fact)
-    return [SourceUse(source, tuple(citing[source.id])) for source in base.sources]
+    database = database_of(base)
+    citing: dict[str, list[Fact]] = {source.id: [] for source in database.base.sources}
+    for row in database.connection.execute(
+        f"SELECT {FACT_COLUMNS}, cited.value FROM facts, json_each(facts.sources) AS cited "
+        "ORDER BY facts.position"
+    ):
+        citing[row[-1]].append(fact_of(row[:-1], database.files))
+    return [SourceUse(source, tuple(citing[source.id])) for source in database.base.sources]
 
 
 class Summary(NamedTuple):
     """The fact base at a glance."""
 
-    base: FactBase
+    base: FactBase  # its sources and entities
+    facts: int
     first_date: PartialDate | None
     last_date: PartialDate | None
     by_kind: tuple[tuple[str, int], ...]
@@ -227,27 +272,44 @@ class Summary(NamedTuple):
     newest: tuple[Fact, ...]
 
 
-def summarize(base: FactBase, newest: int = 5) -> Summary:
+def summarize(base: FactBase | Database, newest: int = 5) -> Summary:
     """Counts by kind and year, export figures, partners by country, memberships by year."""
-    kinds = Counter(fact.kind for fact in base.facts)
-    years = Counter(fact.date.year for fact in base.facts)
+    database = database_of(base)
+    run = database.connection.execute
+    # Most common first; of equal counts, the kind met first in the files.
+    by_kind = tuple(
+        (kind, count)
+        for kind, count, _ in run(
+            "SELECT kind, count(*) AS n, min(position) AS first FROM facts GROUP BY kind "
+            "ORDER BY n DESC, first"
+        )
+    )
+    by_year = tuple(
+        (int(year), count)
+        for year, count in run(
+            "SELECT substr(date, 1, 4) AS year, count(*) FROM facts GROUP BY year ORDER BY year"
+        )
+    )
     exports = tuple(
         (fact, figure)
-        for fact in newest_first(f for f in base.facts if f.kind == "export")
+        for fact in database.facts("facts.kind = 'export'", (), _NEWEST)
         for figure in (fact.figures or (None,))
     )
     by_country: dict[str | None, list[Partner]] = {}
-    for partner in sorted(partners(base), key=lambda p: p.entity.name.casefold()):
+    for partner in sorted(partners(database), key=lambda p: p.entity.name.casefold()):
         by_country.setdefault(partner.entity.country, []).append(partner)
-    by_year: dict[int, list[Membership]] = {}
-    for membership in memberships(base):
-        by_year.setdefault(membership.fact.date.year, []).append(membership)
+    by_year_joined: dict[int, list[Membership]] = {}
+    for membership in memberships(database):
+        by_year_joined.setdefault(membership.fact.date.year, []).append(membership)
+    first = run("SELECT date FROM facts ORDER BY first_day, position LIMIT 1").fetchone()
+    last = run("SELECT date FROM facts ORDER BY last_day DESC, position LIMIT 1").fetchone()
     return Summary(
-        base=base,
-        first_date=earliest(fact.date for fact in base.facts),
-        last_date=latest(fact.date for fact in base.facts),
-        by_kind=tuple(kinds.most_common()),
-        by_year=tuple(sorted(years.items())),
+        base=database.base,
+        facts=database.count,
+        first_date=PartialDate.parse(first[0]) if first else None,
+        last_date=PartialDate.parse(last[0]) if last else None,
+        by_kind=by_kind,
+        by_year=by_year,
         exports=exports,
         partners_by_country=tuple(
             (country, tuple(found))
@@ -255,6 +317,8 @@ def summarize(base: FactBase, newest: int = 5) -> Summary:
                 by_country.items(), key=lambda item: (-len(item[1]), item[0] or "~")
             )
         ),
-        memberships_by_year=tuple((year, tuple(found)) for year, found in sorted(by_year.items())),
-        newest=tuple(newest_first(base.facts)[:newest]),
+        memberships_by_year=tuple(
+            (year, tuple(found)) for year, found in sorted(by_year_joined.items())
+        ),
+        newest=tuple(database.facts("", (), f"{_NEWEST} LIMIT {int(newest)}")),
     )

@@ -281,7 +281,7 @@ def summary_view(summary: Summary) -> Group:
 
     base = summary.base
     heading = _Text(
-        f"{len(base.facts)} facts from {len(base.sources)} sources "
+        f"{summary.facts} facts from {len(base.sources)} sources "
         f"about {len(base.entities)} entities",
         style="bold",
     )
@@ -395,7 +395,7 @@ def _fact_cell(
 
 
 def _highlighted(text: str, words: frozenset[str], style: str = "") -> Text:
-    """Text with the words of these stems highlighted."""
+    """Text with these words (folded, as a search found them) highlighted."""
     shown = _Text(text, style=style)
     if words:  # a search's: only a table of hits needs tmkfacts.words
         from tmkfacts.words import spans
@@ -407,13 +407,16 @@ def _highlighted(text: str, words: frozenset[str], style: str = "") -> Text:
 
 def _sentence_with(text: str, words: frozenset[str], beyond: str) -> Text | None:
     """The first sentence of text holding a matched word that `beyond` lacks; or None."""
-    from tmkfacts.words import stems
+    from tmkfacts.words import words as split
 
-    missing = (set(words) & set(stems(text))) - set(stems(beyond))
+    def folded(part: str) -> set[str]:
+        return {word for _, _, word in split(part)}
+
+    missing = (set(words) & folded(text)) - folded(beyond)
     if not missing:
         return None
     for sentence in re.split(r"(?<=[.!?])\s+", text):
-        if missing.intersection(stems(sentence)):
+        if missing & folded(sentence):
             return _highlighted(sentence, words, style="italic")
     return None
 

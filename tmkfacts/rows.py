@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 if TYPE_CHECKING:  # for annotations only: the command line imports rows on every run
+    from tmkfacts.db import Database
     from tmkfacts.errors import Problem
     from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
     from tmkfacts.query import Membership, Partner, SourceUse, Summary
@@ -218,7 +219,7 @@ def summary(item: Summary) -> list[Row]:
     totals: Row = {
         "sources": len(base.sources),
         "entities": len(base.entities),
-        "facts": len(base.facts),
+        "facts": item.facts,
         "first_date": _date(item.first_date),
         "last_date": _date(item.last_date),
     }
@@ -270,18 +271,18 @@ def summary_lines(sections: list[Row]) -> list[Row]:
     return lines
 
 
-def files(base: FactBase, builtin: Path, folder: Path | None) -> list[Row]:
+def files(database: Database, builtin: Path, folder: Path | None) -> list[Row]:
     """The fact files read, in order: whose they are and how many records each holds."""
+    base = database.base
     counts: dict[str, list[int]] = {name: [0, 0, 0] for name in base.files}
-    origins = (
-        [each.origin for each in base.sources],
-        [each.origin for each in base.entities],
-        [each.origin for each in base.facts],
-    )
-    for column, located in enumerate(origins):
+    for column, located in enumerate(
+        ([each.origin for each in base.sources], [each.origin for each in base.entities])
+    ):
         for origin in located:
             if origin is not None and origin.file in counts:
                 counts[origin.file][column] += 1
+    for name, count in zip(base.files, database.facts_per_file(), strict=True):
+        counts[name][2] = count
     found: list[Row] = []
     for name, (n_sources, n_entities, n_facts) in counts.items():
         path = Path(name)

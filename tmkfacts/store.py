@@ -1,30 +1,31 @@
-"""Read fact files into a validated FactBase: bytes -> tomli -> typed records -> references.
+"""Read fact files into validated records: bytes -> tomli -> typed records -> references.
 
 This is the only module that parses fact files, and it never writes one. Every problem in every
 file is collected, each with its file and line, and raised together as one FactsError.
+
+A file is read whole (`load`), or cut at its top-level `[[fact]]` headers (`cut_files`) so
+that the database (`tmkfacts.db`) can parse its facts a batch at a time, and only those whose
+bytes changed since it was last written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, NoReturn, TypeVar
-from zlib import crc32
+from typing import NamedTuple, TypeVar
 
 import tomli
 
-from tmkfacts.bulk import uncollected
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
-from tmkfacts.fingerprint import Fingerprint, Hasher, blake2b
 from tmkfacts.locations import (
     BUILTIN,
     MAX_FILE_BYTES,
+    StrPath,
     builtin_path,
     default_paths,
     resolve,
@@ -48,7 +49,6 @@ from tmkfacts.vocabularies import (
     SCALES,
 )
 
-StrPath = str | os.PathLike[str]
 _T = TypeVar("_T")
 
 _TABLES = ("source", "entity", "fact")
@@ -71,19 +71,14 @@ __all__ = [
     "BUILTIN",
     "MAX_FILE_BYTES",
     "Cut",
-    "Head",
-    "RunMark",
-    "Streamed",
+    "Segment",
     "builtin_path",
-    "cut",
+    "cut_files",
     "default_paths",
-    "heads",
-    "heads_base",
+    "facts_of",
     "load",
     "loads",
     "resolve",
-    "run_facts",
-    "stream",
     "user_data_dir",
 ]
 
@@ -93,607 +88,130 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
 
     Without paths: the shipped base and the user's own files (see `default_paths`). A path may
     be `builtin` for the shipped base. This always reads and validates the files;
-    `tmkfacts.load` answers from the cache when they are unchanged.
+    `tmkfacts.db.load` answers from the cache when they are unchanged.
     """
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
     parsed: list[_ParsedFile] = []
     problems: list[Problem] = []
-    with uncollected():
-        for path in files:
-            name = str(path)
-            try:
-                size = path.stat().st_size
-                if size > MAX_FILE_BYTES and path.is_file():
-                    problems.append(Problem(name, None, _too_big(size), category="io"))
-                    continue
-                data = path.read_bytes()
-            except OSError as error:
-                problems.append(Problem(name, None, _describe_os_error(error), category="io"))
+    for path in files:
+        name = str(path)
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES and path.is_file():
+                problems.append(Problem(name, None, _too_big(size), category="io"))
                 continue
-            parsed.append(_parse(name, data))
-        return _assemble(parsed, problems)
+            data = path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(name, None, _describe_os_error(error), category="io"))
+            continue
+        parsed.append(_parse(name, data))
+    return _assemble(parsed, problems)
 
 
-class Streamed(NamedTuple):
-    """What `stream` read: the base without its facts, and each file's fingerprint as read.
+class Segment(NamedTuple):
+    """One top-level [[fact]] table of a file: where its bytes are, its line, their digest."""
 
-    `in_runs` says of each file whether it was read in runs of [[fact]] tables, which it can be
-    when nothing but such tables follows its first fact. `heads` holds the digest of each
-    file's part before its first fact, or None when that part held facts or the file was read
-    whole: an index of files whose heads are unchanged can keep the runs that are (see `cut`).
-    """
-
-    base: FactBase
-    fingerprints: list[Fingerprint]
-    in_runs: list[bool]
-    heads: list[bytes | None]
-
-
-#: Called before each run of facts that `stream` hands over: the number of the file it is in,
-#: the line it starts on and the digest of its bytes (None for facts not read in a run).
-RunMark = Callable[[int, int, bytes | None], None]
-
-
-def stream(
-    paths: Sequence[Path],
-    begin: Callable[[FactBase], Callable[[Fact], None]],
-    mark: RunMark | None = None,
-) -> Streamed:
-    """Validate fact files as `load` does, handing each fact over instead of keeping it.
-
-    `begin` is given the base without its facts (its sources, entities and files) and returns
-    what takes each fact, in order; `mark`, if given, is told where each run starts. A file is
-    read a block, and parsed a run of [[fact]] tables, at a time, so that neither its bytes nor
-    its document are ever held whole. Raises FactsError as `load` would, possibly after some
-    facts were taken.
-    """
-    whole: set[int] = set()  # the files that turned out to need reading whole
-    with uncollected():  # what takes the facts makes many objects too
-        while True:
-            try:
-                return _stream(paths, begin, mark or _unmarked, whole)
-            except _ReadWhole as again:  # facts already taken are taken again, from the start
-                whole.add(again.file)
-
-
-class _ReadWhole(Exception):  # noqa: N818  # not an error: a file must be read another way
-    def __init__(self, file: int) -> None:
-        self.file = file
-
-
-def _unmarked(_file: int, _line: int, _digest: bytes | None) -> None:
-    pass
-
-
-def _stream(
-    paths: Sequence[Path],
-    begin: Callable[[FactBase], Callable[[Fact], None]],
-    mark: RunMark,
-    whole: set[int],
-) -> Streamed:
-    with ExitStack() as stack:
-        files = []
-        for number, path in enumerate(paths):
-            try:
-                handle = stack.enter_context(path.open("rb"))
-            except OSError:
-                _raise_precisely(paths)
-            files.append(_Pieces(str(path), handle, paths, whole=number in whole))
-        heads = [_parse_text(file.name, file.head()) for file in files]
-        held = [head.facts for head in heads]  # the facts of files read whole
-        extras = [
-            _read_extras(file, head, paths, number)
-            for number, (file, head) in enumerate(zip(files, heads, strict=True))
-        ]
-        digests = [
-            None if file.whole or head.facts else _with_tables(file.head_digest, among)
-            for file, head, among in zip(files, heads, extras, strict=True)
-        ]
-        for head in heads:
-            head.facts = []
-        try:
-            base = _assemble(heads, [])
-        except FactsError:
-            _raise_precisely(paths)
-        known = _known(base)
-        seen = {fact_id for head in heads for fact_id, _ in head.ids.get("fact", ())}
-        del heads
-        take = begin(base)
-        for number, (file, facts) in enumerate(zip(files, held, strict=True)):
-            if facts:
-                mark(number, 1, None)
-            for fact in facts:
-                take(fact)
-            tables = _take_runs(file, number, lambda part: _fits(part, seen, known), mark, take)
-            if tables != extras[number]:  # the file changed since its tables were read
-                _raise_precisely(paths)
-        fingerprints = [file.fingerprint() for file in files]
-        return Streamed(base, fingerprints, [not file.whole for file in files], digests)
-
-
-def _take_runs(
-    file: _Pieces,
-    number: int,
-    fits: Callable[[_ParsedFile], bool],
-    mark: RunMark,
-    take: Callable[[Fact], None],
-) -> list[tuple[int, bytes]]:
-    """Parse file number `number` a run at a time, and hand its facts over; return its tables.
-
-    The tables are the [[source]] and [[entity]] tables among its facts (see `_Pieces.runs`).
-    """
-    tables: list[tuple[int, bytes]] = []
-    for data, first_line, digest, among in file.runs():
-        if data is None:
-            raise _ReadWhole(number)
-        tables += among
-        for at, (piece, line) in enumerate(_parts(data, first_line)):
-            part = _parse_text(file.name, file.text(piece), line)
-            if part.problems or part.sources or part.entities:  # perhaps a cut inside a
-                raise _ReadWhole(number)  # multi-line string
-            if not fits(part):
-                _raise_precisely(file.paths)
-            if at == 0:
-                mark(number, first_line, digest)
-            for fact in part.facts:
-                take(fact)
-    return tables
-
-
-def _parts(data: bytes, line: int) -> Iterator[tuple[bytes, int]]:
-    """A run's bytes in parts of at most _PART [[fact]] tables, each with the line it starts on.
-
-    A long run (a few hold several thousand tables) is so never held parsed whole. Each part
-    starts at a [[fact]] line, as a run does, and so means what it means in the run: or, cut
-    inside a multi-line string, does not parse.
-    """
-    start = at = tables = 0
-    while (found := _search_fact_line(data, at + 1)) is not None:
-        at, tables = found.start(), tables + 1
-        if tables % _PART == 0:
-            yield data[start:at], line
-            line += data.count(b"\n", start, at)
-            start = at
-    yield data[start:], line
-
-
-def _read_extras(
-    file: _Pieces, head: _ParsedFile, paths: Sequence[Path], number: int
-) -> list[tuple[int, bytes]]:
-    """Read the [[source]] and [[entity]] tables among a file's facts into its head, first.
-
-    Facts may name them before they are defined. Returns them, as `_extras` does.
-    """
-    if file.whole:
-        return []
-    tables = _extras(paths[number], paths)
-    if not _add_tables(head, tables):
-        raise _ReadWhole(number)
-    return tables
-
-
-def _extras(path: Path, paths: Sequence[Path]) -> list[tuple[int, bytes]]:
-    """The [[source]] and [[entity]] tables among a file's facts, as its runs give them.
-
-    Each one's first line and bytes; none when the file would be read whole. They are read
-    before the facts, which may name them before they are defined.
-    """
-    if not _after_first_fact(path, (b"[[source]]", b"[[entity]]")):
-        return []
-    found: list[tuple[int, bytes]] = []
-    with path.open("rb") as handle:
-        pieces = _Pieces(str(path), handle, paths, whole=False)
-        pieces.head()
-        if not pieces.whole:
-            for data, _, _, tables in pieces.runs():
-                if data is None:
-                    break
-                found += tables
-    return found
-
-
-def _after_first_fact(path: Path, marks: Sequence[bytes]) -> bool:
-    """Whether any of the marks is in the file after a `[[fact]]`: quick, without parsing."""
-    overlap = max(map(len, (b"[[fact]]", *marks))) - 1
-    with path.open("rb") as handle:
-        tail, after, size = b"", False, 0
-        while (block := handle.read(_Pieces.BLOCK)) and size <= MAX_FILE_BYTES:
-            size += len(block)
-            data, start = tail + block, 0
-            if not after:
-                start = data.find(b"[[fact]]")
-                after = start >= 0
-            if after and any(data.find(mark, start) >= 0 for mark in marks):
-                return True
-            tail = data[-overlap:]
-    return False
-
-
-def _add_tables(head: _ParsedFile, tables: Sequence[tuple[int, bytes]]) -> bool:
-    """Add the [[source]] and [[entity]] tables read among a file's facts to its head.
-
-    False when one is not UTF-8, holds a problem, or facts: the file is then read whole,
-    which says what.
-    """
-    for line, data in tables:
-        try:
-            table = _parse_text(head.name, data.decode("utf-8"), line)
-        except UnicodeDecodeError:
-            return False
-        if table.problems or table.facts:
-            return False
-        head.sources += table.sources
-        head.entities += table.entities
-        for kind, ids in table.ids.items():
-            head.ids.setdefault(kind, []).extend(ids)
-        head.refs += table.refs
-        head.relocate = None  # it would read the head alone; a problem makes it read whole
-    return True
-
-
-def _known(base: FactBase) -> dict[str, set[str]]:
-    """The ids of a base's records that facts may name, by table: what `_fits` checks against."""
-    return {"entity": {e.id for e in base.entities}, "source": {s.id for s in base.sources}}
-
-
-def _fits(part: _ParsedFile, seen: set[str], known: dict[str, set[str]]) -> bool:
-    """Whether a run's facts have new ids and name known records; if so, their ids are seen."""
-    ids = [fact_id for fact_id, _ in part.ids.get("fact", ())]
-    if (
-        not seen.isdisjoint(ids)
-        or len(set(ids)) < len(ids)
-        or any(not known[ref.table].issuperset(ref.targets) for ref in part.refs)
-    ):
-        return False
-    seen.update(ids)
-    return True
+    start: int
+    end: int
+    line: int
+    digest: bytes
 
 
 class Cut(NamedTuple):
-    """Fact files cut as `stream` cuts them, unparsed: see `cut`."""
-
-    #: The digest of each file's part before its first fact.
-    heads: list[bytes]
-    #: Each run of [[fact]] tables: the number of its file, its bytes (None for a run already
-    #: known), the line it starts on, and the digest of its bytes.
-    runs: list[tuple[int, bytes | None, int, bytes]]
-    #: Each file's fingerprint, of the bytes cut.
-    fingerprints: list[Fingerprint]
-
-
-class Head(NamedTuple):
-    """A file's sources and entities as `stream` reads them, unparsed: see `heads`."""
-
-    #: The digest of the part before the first fact, and of the tables and their lines.
-    digest: bytes
-    #: The text of the part before the first fact.
-    text: str
-    #: Each [[source]] or [[entity]] table among the facts: the line it starts on, its bytes.
-    tables: list[tuple[int, bytes]]
-
-
-def heads(paths: Sequence[Path]) -> list[Head] | None:
-    """Each file's part before its first fact, and its tables among the facts: see `Head`.
-
-    As `stream` reads them; None when a file cannot be read, or would be read whole.
+    """Fact files cut at their [[fact]] headers: their sources and entities, read and checked,
+    and the bytes and segments of each file's facts, not yet parsed.
     """
-    try:
+
+    base: FactBase  # without facts
+    data: list[bytes]
+    segments: list[list[Segment]]
+    head_digests: list[bytes]
+
+
+_FACT_HEADER = re.compile(rb"^\[\[fact\]\][ \t]*\r?$", re.MULTILINE)
+_OTHER_HEADER = re.compile(rb"^[ \t]*\[\[?[ \t]*[\"']?(source|entity)\b", re.MULTILINE)
+
+
+def cut_files(paths: Sequence[Path]) -> Cut | None:
+    """Read the files' sources and entities and cut their facts into segments, unparsed.
+
+    None when a file cannot be cut so (a source or entity after its first fact, a header inside
+    a multi-line string, any problem in the part before its facts, or a file that cannot be
+    read): `load` then reads the files whole and says what any problem is.
+    """
+    data: list[bytes] = []
+    heads: list[_ParsedFile] = []
+    segments: list[list[Segment]] = []
+    digests: list[bytes] = []
+    for path in paths:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        if len(raw) > MAX_FILE_BYTES:
+            return None
+        starts = [match.start() for match in _FACT_HEADER.finditer(raw)]
+        head_end = starts[0] if starts else len(raw)
+        if _OTHER_HEADER.search(raw, head_end):
+            return None
+        head = _parse(str(path), raw[:head_end])
+        if head.problems or head.facts:
+            return None
+        heads.append(head)
+        data.append(raw)
+        digests.append(blake2b(raw[:head_end], digest_size=16).digest())
+        line = raw.count(b"\n", 0, head_end) + 1
         found = []
-        for number, (pieces, text) in enumerate(_opened(paths)):
-            tables = _extras(paths[number], paths)
-            found.append(Head(_with_tables(pieces.head_digest, tables), text, tables))
-    except (OSError, FactsError, _ReadWhole):
+        ends = [*starts[1:], len(raw)] if starts else []
+        for start, end in zip(starts, ends, strict=True):
+            piece = raw[start:end]
+            found.append(Segment(start, end, line, blake2b(piece, digest_size=16).digest()))
+            line += piece.count(b"\n")
+        segments.append(found)
+    if _cross_problems(heads):
         return None
-    return found
+    base = FactBase(
+        sources=tuple(source for one in heads for source in one.sources),
+        entities=tuple(entity for one in heads for entity in one.entities),
+        facts=(),
+        files=tuple(str(path) for path in paths),
+    )
+    return Cut(base, data, segments, digests)
 
 
-def _with_tables(head: bytes, tables: Sequence[tuple[int, bytes]]) -> bytes:
-    """The digest of a file's head (the digest of its part before the first fact) and tables."""
-    if not tables:
-        return head
-    lines = (line.to_bytes(8, "big") + _digest(data) for line, data in tables)
-    return _digest(head + b"".join(lines))
+def facts_of(cut: Cut, file: int, segments: Sequence[Segment]) -> list[Fact] | None:
+    """The facts of segments that follow each other in one file, checked against the base.
 
-
-def _opened(paths: Sequence[Path]) -> Iterator[tuple[_Pieces, str]]:
-    """Each file, open and read up to its first fact, with the text before it.
-
-    Raises _ReadWhole for a file that has to be read whole, and OSError or FactsError for one
-    that cannot be read.
+    None for any problem in them: `load` then reads the files whole and says what it is.
     """
-    for number, path in enumerate(paths):
-        with path.open("rb") as handle:
-            pieces = _Pieces(str(path), handle, paths, whole=False)
-            text = pieces.head()
-            if pieces.whole:
-                raise _ReadWhole(number)
-            yield pieces, text
-
-
-def heads_base(paths: Sequence[Path], heads: Sequence[Head]) -> FactBase | None:
-    """The sources and entities of the files' heads (see `heads`), checked as `stream` does.
-
-    None when they hold a problem, or facts.
-    """
-    with uncollected():
-        parsed = [
-            _parse_text(str(path), head.text) for path, head in zip(paths, heads, strict=True)
-        ]
-        if not all(_add_tables(one, head.tables) for one, head in zip(parsed, heads, strict=True)):
+    if not segments:
+        return []
+    raw = cut.data[file][segments[0].start : segments[-1].end]
+    name = cut.base.files[file]
+    text = _decode(name, raw)
+    if isinstance(text, Problem):
+        return None
+    try:
+        document = tomli.loads(text)
+    except (tomli.TOMLDecodeError, RecursionError):
+        return None
+    tables = document.get("fact")
+    if document.keys() != {"fact"} or not isinstance(tables, list) or len(tables) != len(segments):
+        return None
+    # Each record is placed at its segment's line; the lines of keys matter only for problems,
+    # which `load` finds again, placed precisely.
+    spans = {"source": [], "entity": [], "fact": [_Span(segment.line) for segment in segments]}
+    parsed = _read_document(name, document, spans, {})
+    if parsed.problems:
+        return None
+    known = {
+        "entity": {entity.id for entity in cut.base.entities},
+        "source": {source.id for source in cut.base.sources},
+    }
+    for ref in parsed.refs:
+        if not known[ref.table].issuperset(ref.targets):
             return None
-    if any(one.facts or one.ids.get("fact") for one in parsed):
-        return None
-    try:
-        return _assemble(parsed, [])
-    except FactsError:
-        return None
-
-
-def cut(paths: Sequence[Path], known: Container[tuple[int, bytes]] = ()) -> Cut | None:
-    """The files cut into their heads and runs of facts as `stream` cuts them, without parsing.
-
-    A run's facts mean to TOML what they mean in the whole file, and the cuts depend only on
-    the bytes near them, so a change to some facts changes only the runs that hold them. The
-    bytes of runs in `known`, by file number and digest, are not kept. None when a file cannot
-    be read, or would be read whole; `stream` then says why, or reads it.
-    """
-    done = Cut([], [], [])
-    try:
-        for number, data, line, digest in each_run(paths, done):
-            done.runs.append((number, None if (number, digest) in known else data, line, digest))
-    except Uncut:
-        return None
-    return done
-
-
-class Uncut(Exception):  # noqa: N818  # not an error: the files must be read another way
-    """Raised by `each_run` when a file cannot be read, or would be read whole."""
-
-
-def each_run(paths: Sequence[Path], into: Cut) -> Iterator[tuple[int, bytes, int, bytes]]:
-    """The runs `cut` gives, one at a time as the files are cut, each with its bytes.
-
-    Each file's head digest and fingerprint are added to `into` once it is cut (its runs are
-    not). Raises Uncut when a file cannot be read, or would be read whole.
-    """
-    try:
-        for number, (pieces, _) in enumerate(_opened(paths)):
-            tables: list[tuple[int, bytes]] = []
-            for data, first_line, digest, among in pieces.runs():
-                if data is None:
-                    raise Uncut
-                tables += among
-                yield number, data, first_line, digest
-            into.heads.append(_with_tables(pieces.head_digest, tables))
-            into.fingerprints.append(pieces.fingerprint())
-    except (OSError, FactsError, _ReadWhole) as error:
-        raise Uncut from error
-
-
-def share_runs(
-    paths: Sequence[Path], into: Cut, share: int, *, rest: bool = False
-) -> Iterator[tuple[int, bytes, int, bytes]]:
-    """The runs `each_run` gives that start in the files' first `share` bytes, or the rest.
-
-    Every run is cut, so that `into` gets every file's head and fingerprint.
-    """
-    position = 0
-    for number, data, line, digest in each_run(paths, into):
-        taken = (position >= share) == rest
-        position += len(data)
-        if taken:
-            yield number, data, line, digest
-
-
-def run_facts(name: str, data: bytes, first_line: int, base: FactBase) -> list[Fact] | None:
-    """The facts of a run that `cut` cut from the file `name`, read as `stream` reads them.
-
-    `base` holds the sources and entities of the files' heads. The run's fact ids are not
-    checked against other runs'; the caller does that. None when the run holds any problem at
-    all: reading the files again says what it is.
-    """
-    facts: list[Fact] = []
-    for part in run_parts(name, data, first_line, base):
-        if part is None:
-            return None
-        facts += part
-    return facts
-
-
-def run_parts(
-    name: str, data: bytes, first_line: int, base: FactBase
-) -> Iterator[list[Fact] | None]:
-    """The facts of a run as `run_facts` reads them, a part of at most _PART tables at a time.
-
-    None in place of a part that holds a problem, and then no more parts.
-    """
-    known, seen = _known(base), set[str]()
-    for piece, line in _parts(data, first_line):
-        try:
-            text = piece.decode("utf-8")
-        except UnicodeDecodeError:
-            yield None
-            return
-        with uncollected():
-            part = _parse_text(name, text, line)
-            fits = _fits(part, seen, known)
-        if part.problems or part.sources or part.entities or not fits:
-            yield None
-            return
-        yield part.facts
-
-
-def _raise_precisely(paths: Sequence[Path]) -> NoReturn:
-    """Raise the FactsError that reading the files whole gives, every problem in its place."""
-    load(paths)
-    raise FactsError([Problem(str(paths[0]), None, "changed while it was read; try again")])
-
-
-#: A [[fact]] header as written by people and tools, where a file may be cut into runs.
-_FACT_LINE = re.compile(rb"^\[\[fact\]\][ \t]*\r?$", re.MULTILINE)
-#: Any other header after a line break; one after the first fact means reading the file whole.
-#: (A run starts with a [[fact]] line; the line break in front lets `re` look for it quickly.)
-_OTHER_HEADER = re.compile(
-    rb"\n[ \t]*\[(?!\[(?:fact(?:\.figures)?|source|entity)\]\][ \t]*\r?$)", re.MULTILINE
-)
-#: A [[source]] or [[entity]] header among the facts: its table is cut out of its run.
-_TABLE_AMONG = re.compile(rb"^[ \t]*\[\[(?:source|entity)\]\][ \t]*\r?$", re.MULTILINE)
-#: The start of the next header after a table's first line, which ends the table.
-_NEXT_HEADER = re.compile(rb"\n[ \t]*\[")
-#: A top-level key `fact`, which would clash with the [[fact]] tables that follow.
-_ROOT_FACT = re.compile(rb"""^[ \t]*(?:fact|"fact"|'fact')[ \t]*[=.]""", re.MULTILINE)
-
-
-#: The most [[fact]] tables parsed at once: a run that holds more is parsed in parts.
-_PART = 500
-
-
-class _Pieces:
-    """A fact file read a block at a time: the part before its facts, then runs of facts.
-
-    A cut is made only at a `[[fact]]` line, and only in a file that after its first fact has
-    no other headers than [[fact]] and [[fact.figures]]: then each run means, to TOML, just
-    what it means in the whole file. (A cut inside a multi-line string leaves a run that does
-    not parse; then the file is read whole.) A run ends after a [[fact]] table whose bytes'
-    CRC-32 is a multiple of RUN, or after LONGEST tables: so where it ends depends on those
-    bytes alone, and facts added, changed or removed in one place leave the other runs as
-    they were.
-    """
-
-    BLOCK = 1 << 20
-    RUN = 1000  # facts in a run, on average
-    LONGEST = 8  # times RUN: the most facts in a run
-
-    def __init__(self, name: str, handle: BinaryIO, paths: Sequence[Path], whole: bool) -> None:
-        self.name, self.handle, self.paths, self.whole = name, handle, paths, whole
-        self.hash = Hasher()
-        self.buffer = bytearray()  # what is read and not yet handed on; grows in place
-        self.line = 1  # the line that the buffer starts on
-        self.ended = False
-        self.head_digest = b""
-
-    def fingerprint(self) -> Fingerprint:
-        """The file's name, size and hash, of everything read."""
-        return self.name, self.hash.size, self.hash.digest()
-
-    def _more(self) -> bool:
-        block = self.handle.read(self.BLOCK)
-        if not block:
-            self.ended = True
-            return False
-        self.hash.update(block)
-        if self.hash.size > MAX_FILE_BYTES:
-            _raise_precisely(self.paths)
-        self.buffer += block
-        return True
-
-    def text(self, data: bytes | bytearray, first: bool = False) -> str:
-        """The text of bytes of the file; with `first`, of its first bytes."""
-        try:
-            return data.decode("utf-8-sig" if first else "utf-8")
-        except UnicodeDecodeError:
-            _raise_precisely(self.paths)
-
-    def _fact_line(self, start: int) -> re.Match[bytes] | None:
-        """The next whole [[fact]] line from start, reading on as far as needed."""
-        while True:
-            found = _search_fact_line(self.buffer, start)
-            # `$` also matches at the buffer's end, where the line may go on in the next block.
-            if found and (found.end() < len(self.buffer) or self.ended):
-                return found
-            if not self._more():
-                return found
-            start = max(start, found.start() if found else len(self.buffer) - self.BLOCK - 64)
-
-    def head(self) -> str:
-        """What comes before the first fact; the whole file when it has to be read whole."""
-        found = None if self.whole else self._fact_line(0)
-        if found is None or _ROOT_FACT.search(self.buffer, 0, found.start()):
-            while self._more():
-                pass
-            self.whole = True
-            text, self.buffer = self.text(self.buffer, first=True), bytearray()
-            return text
-        head, self.buffer = self.buffer[: found.start()], self.buffer[found.start() :]
-        self.line += head.count(b"\n")
-        self.head_digest = _digest(head)
-        return self.text(head, first=True)
-
-    def runs(self) -> Iterator[tuple[bytes | None, int, bytes, list[tuple[int, bytes]]]]:
-        """The facts, as runs of bytes with the line each starts on and the digest of its bytes.
-
-        A [[source]] or [[entity]] table among the facts is cut out of its run, and given
-        last, with the line it starts on: its bytes in the run become as many blank lines, so
-        that the run's facts stay on their lines and mean what they meant. (A [[fact.figures]]
-        table after it is still the last fact's.) The digest is of the bytes as they were.
-        (None, 0, b"", []) when the file has to be read whole.
-        """
-        while self.buffer:
-            table, start, cut = 0, 1, None  # the buffer starts with a [[fact]] line
-            for _ in range(self.RUN * self.LONGEST):
-                found = self._fact_line(start)
-                if found is None:
-                    break
-                if crc32(self.buffer[table : found.start()]) % self.RUN == 0:
-                    cut = found.start()
-                    break
-                table, start = found.start(), found.end()
-            else:
-                cut = table
-            if cut is None:  # the last run: the rest of the file
-                while self._more():
-                    pass
-                cut = len(self.buffer)
-            run, self.buffer = bytes(memoryview(self.buffer)[:cut]), self.buffer[cut:]
-            if _OTHER_HEADER.search(run):
-                yield None, 0, b"", []
-                return
-            facts, tables = _cut_tables(run, self.line)
-            yield facts, self.line, _digest(run), tables
-            self.line += run.count(b"\n")
-
-
-def _cut_tables(run: bytes, line: int) -> tuple[bytes, list[tuple[int, bytes]]]:
-    """A run without the [[source]] and [[entity]] tables among its facts, and those tables.
-
-    Each table runs from its header to the next header, or the run's end; it is replaced by
-    as many line breaks as it holds, and given with the line it starts on (the run's is line).
-    """
-    if b"[[source]]" not in run and b"[[entity]]" not in run:
-        return run, []
-    parts: list[bytes] = []
-    tables: list[tuple[int, bytes]] = []
-    done = 0
-    for header in _TABLE_AMONG.finditer(run):
-        start = header.start()
-        if start < done:  # a header inside the last table's multi-line string: the run then
-            continue  # does not parse, and the file is read whole
-        after = _NEXT_HEADER.search(run, header.end())
-        end = after.start() + 1 if after else len(run)
-        table = run[start:end]
-        line += run.count(b"\n", done, start)
-        tables.append((line, table))
-        parts += (run[done:start], b"\n" * table.count(b"\n"))
-        line += table.count(b"\n")
-        done = end
-    parts.append(run[done:])
-    return b"".join(parts), tables
-
-
-def _search_fact_line(data: bytes | bytearray, start: int) -> re.Match[bytes] | None:
-    """`_FACT_LINE.search(data, start)`, three times quicker: bytes.find looks for its start."""
-    at = data.find(b"[[fact]]", start)
-    while at >= 0:
-        found = _FACT_LINE.match(data, at)  # `^` still needs a line break before it
-        if found:
-            return found
-        at = data.find(b"[[fact]]", at + 1)
-    return None
-
-
-def _digest(data: bytes | bytearray) -> bytes:
-    """The digest that tells a file's head or run from any other."""
-    return blake2b(data, digest_size=20).digest()
+    return parsed.facts
 
 
 def loads(document: str | bytes, name: str = "<string>") -> FactBase:
@@ -740,7 +258,7 @@ _HEADER_LINE = re.compile(r"^[^\S\n]*\[[^\n]*", re.MULTILINE)
 _KEY_LINE = re.compile(r"""\s*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
 
 
-def _locate(text: str, first_line: int = 1) -> tuple[dict[str, list[_Span]], dict[str, int]]:
+def _locate(text: str) -> tuple[dict[str, list[_Span]], dict[str, int]]:
     """Find each [[source]], [[entity]] and [[fact]] table and its keys' lines, and top-level keys.
 
     tomli parses without positions, so this scan over lines gives them, skipping the insides of
@@ -748,7 +266,7 @@ def _locate(text: str, first_line: int = 1) -> tuple[dict[str, list[_Span]], dic
     """
     found = _Found()
     string_end: str | None = None
-    number, position = first_line, 0
+    number, position = 1, 0
     # Only lines with something on them; a file of blank lines costs neither time nor a list.
     for match in _LINE.finditer(text):
         number += text.count("\n", position, match.start())
@@ -760,23 +278,6 @@ def _locate(text: str, first_line: int = 1) -> tuple[dict[str, list[_Span]], dic
                 name = key[1] if key[1] is not None else key[2] if key[2] is not None else key[3]
                 found.key(name, number)
         string_end = _scan_strings(line, string_end)
-    return found.spans, found.top_level
-
-
-def _headers(text: str, first_line: int = 1) -> tuple[dict[str, list[_Span]], dict[str, int]]:
-    """The line of each table's header, as `_locate` finds them, in a fraction of its time.
-
-    Without multi-line strings, every line that starts with `[` is a header, so only those
-    lines are looked at.
-    """
-    if '"""' in text or "'''" in text:
-        return _locate(text, first_line)
-    found = _Found()
-    number, position = first_line, 0
-    for match in _HEADER_LINE.finditer(text):
-        number += text.count("\n", position, match.start())
-        position = match.start()
-        found.header(match.group().removesuffix("\r"), number)
     return found.spans, found.top_level
 
 
@@ -878,8 +379,6 @@ class _ParsedFile:
     facts: list[Fact] = field(default_factory=list)
     ids: dict[str, list[tuple[str, Origin]]] = field(default_factory=dict)
     refs: list[_Ref] = field(default_factory=list)
-    #: Reads the file again placing every key on its own line, when only headers were placed.
-    relocate: Callable[[], _ParsedFile] | None = None
 
 
 def _parse(name: str, data: bytes) -> _ParsedFile:
@@ -898,37 +397,16 @@ def _decode(name: str, data: bytes) -> str | Problem:
         return Problem(name, line, message, category="syntax")
 
 
-def _parse_text(name: str, text: str, first_line: int = 1) -> _ParsedFile:
-    """Parse and check one document, or a run of [[fact]] tables starting at first_line.
-
-    Records are placed at their headers' lines at first; only when a record has a problem is
-    the file scanned again for the line of each key, which costs more than the parse.
-    """
+def _parse_text(name: str, text: str) -> _ParsedFile:
+    """Parse and check one document; each problem is placed on its key's line."""
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError as error:
-        problem = _syntax_problem(name, error)
-        if problem.line is not None:
-            problem = problem._replace(line=problem.line + first_line - 1)
-        return _ParsedFile(name, [problem])
+        return _ParsedFile(name, [_syntax_problem(name, error)])
     except RecursionError:  # tomli's limit on nesting, or Python's where tomli has none
         message = "invalid TOML: arrays or tables are nested too deeply"
         return _ParsedFile(name, [Problem(name, None, message, category="syntax")])
-    spans, top_level = _headers(text, first_line)
-    parsed = _read_document(name, document, spans, top_level)
-    if parsed.problems or not _all_placed(document, spans):
-        return _read_document(name, document, *_locate(text, first_line))
-    parsed.relocate = lambda: _read_document(name, document, *_locate(text, first_line))
-    return parsed
-
-
-def _all_placed(document: dict[str, object], spans: dict[str, list[_Span]]) -> bool:
-    """Whether every record of the document has a header of its own among the spans."""
-    return all(
-        len(spans[key]) == len(value)
-        for key, value in document.items()
-        if key in spans and isinstance(value, list)
-    )
+    return _read_document(name, document, *_locate(text))
 
 
 def _read_document(
@@ -1250,10 +728,6 @@ def _figures(record: _Record) -> tuple[Figure, ...]:
 
 def _assemble(parsed: list[_ParsedFile], problems: list[Problem]) -> FactBase:
     found = [*problems, *_cross_problems(parsed)]
-    if found and any(one.relocate for one in parsed):
-        # Problems are placed on the line of their key, which the first reading did not note.
-        parsed = [one.relocate() if one.relocate else one for one in parsed]
-        found = [*problems, *_cross_problems(parsed)]
     if found:
         order = {one.name: index for index, one in enumerate(parsed)}
         found.sort(key=lambda p: (order.get(p.file, -1), p.line or 0, p.column or 0))

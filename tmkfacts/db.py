@@ -1,0 +1,808 @@
+"""The SQLite database of a fact base: its records, and the FTS5 index that search queries.
+
+Fact files are read (`tmkfacts.store`) into a database in the user's cache folder, named by a
+key of the files' content, the files' names and this version of tmkfacts. A command opens it
+read-only; it is never parsed again while the files are unchanged. A new database is written
+under a temporary name and renamed into place, so no reader ever sees half of one. After an
+edit, the newest database of the same files is copied and only the facts whose bytes changed
+are parsed and indexed again (each fact's digest is kept beside it). A folder that cannot be
+written means a database in memory; a damaged file is rebuilt. TMKFACTS_NO_CACHE=1 turns the
+cache off.
+
+`export --to FILE.db` writes a copy of this very database, so what a user opens in sqlite3 or
+Datasette is what `search` uses. This is the only module that writes the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, suppress
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tmkfacts.dates import PartialDate
+from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
+from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, Source
+
+try:  # the built-in module: hashlib would load OpenSSL, a tenth of a search's start-up
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover  # an interpreter built without it
+    from hashlib import blake2b
+
+if TYPE_CHECKING:
+    from tmkfacts import store
+
+#: The columns of the full-text index, in order, and how much a word counts in each (bm25).
+WEIGHTS: dict[str, float] = {
+    "title": 3.0,
+    "kind": 3.0,
+    "names": 2.0,
+    "topics": 2.0,
+    "countries": 4.0,
+    "text": 1.0,
+    "details": 1.0,
+    "id": 0.5,
+    "period": 0.5,
+}
+#: How the index splits and compares words: case, accents and English endings do not matter.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+_FTS_COLUMNS = ", ".join(WEIGHTS)
+SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT NOT NULL, url TEXT NOT NULL,
+    published TEXT NOT NULL, notes TEXT, file INTEGER, line INTEGER
+);
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, short_name TEXT, type TEXT NOT NULL, country TEXT,
+    parent TEXT REFERENCES entities(id), role TEXT, organization TEXT REFERENCES entities(id),
+    description TEXT, aliases TEXT NOT NULL, relations TEXT NOT NULL, file INTEGER,
+    line INTEGER
+);
+CREATE TABLE entity_aliases (entity TEXT NOT NULL REFERENCES entities(id), alias TEXT NOT NULL);
+CREATE TABLE entity_relations (entity TEXT NOT NULL REFERENCES entities(id),
+    relation TEXT NOT NULL);
+CREATE TABLE facts (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, date TEXT NOT NULL,
+    date_precision TEXT NOT NULL, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
+    date_order INTEGER NOT NULL, date_note TEXT, kind TEXT NOT NULL, title TEXT NOT NULL,
+    text TEXT NOT NULL, place TEXT, entities TEXT NOT NULL, sources TEXT NOT NULL,
+    materials TEXT NOT NULL, tags TEXT NOT NULL, figures TEXT NOT NULL,
+    position INTEGER NOT NULL, file INTEGER, line INTEGER, digest BLOB,
+    names TEXT NOT NULL, topics TEXT NOT NULL, countries TEXT NOT NULL, details TEXT NOT NULL,
+    period TEXT NOT NULL
+);
+CREATE TABLE fact_entities (fact TEXT NOT NULL REFERENCES facts(id), entity TEXT NOT NULL
+    REFERENCES entities(id));
+CREATE TABLE figures (
+    fact TEXT NOT NULL REFERENCES facts(id), metric TEXT NOT NULL, value REAL NOT NULL,
+    unit TEXT NOT NULL, scale TEXT, period TEXT, change_pct REAL, qualifier TEXT
+);
+CREATE TABLE search_phrases (
+    grp TEXT NOT NULL, phrase TEXT NOT NULL, text TEXT NOT NULL, first TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE facts_fts USING fts5(
+    {_FTS_COLUMNS}, content='facts', content_rowid='rowid', tokenize='{TOKENIZE}'
+);
+CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, 'row');
+CREATE VIRTUAL TABLE facts_vocab_instance USING fts5vocab(facts_fts, 'instance');
+"""
+_INDEXES = """
+CREATE INDEX facts_by_date ON facts(date_order, position);
+CREATE INDEX facts_by_position ON facts(position);
+CREATE INDEX fact_entities_by_fact ON fact_entities(fact);
+CREATE INDEX fact_entities_by_entity ON fact_entities(entity);
+CREATE INDEX search_phrases_by_first ON search_phrases(first, grp);
+CREATE INDEX search_phrases_by_group ON search_phrases(grp);
+"""
+#: Changes whenever what the database holds, or how, changes.
+FORMAT = "1"
+#: The columns a Fact is made of, in the order `_fact` reads them.
+FACT_COLUMNS = (
+    "facts.id, facts.date, facts.kind, facts.title, facts.text, facts.entities, facts.sources, "
+    "facts.date_note, facts.place, facts.materials, facts.figures, facts.tags, facts.file, "
+    "facts.line"
+)
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_BATCH = 2000  # facts parsed and written at a time: memory stays bounded for any base
+
+
+class Database:
+    """A fact base in SQLite: its sources and entities at hand, its facts read as asked."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        meta = dict(connection.execute("SELECT key, value FROM meta"))
+        self.files: tuple[str, ...] = tuple(json.loads(meta["files"]))
+        self.count: int = connection.execute("SELECT count(*) FROM facts").fetchone()[0]
+
+    @cached_property
+    def cited(self) -> FactBase:
+        """The sources alone: all that a fact's rows need, and few."""
+        files = self.files
+        sources = tuple(
+            Source(id_, title, publisher, url, PartialDate.parse(published), notes,
+                   None if file is None else Origin(files[file], line))
+            for id_, title, publisher, url, published, notes, file, line in self.connection.execute(
+                "SELECT id, title, publisher, url, published, notes, file, line FROM sources "
+                "ORDER BY rowid"
+            )
+        )  # fmt: skip
+        return FactBase(sources, (), (), files)
+
+    @cached_property
+    def base(self) -> FactBase:
+        """The sources and entities, without the facts, which are read as asked."""
+        files = self.files
+        entities = tuple(
+            Entity(*row[:4], tuple(json.loads(row[4])), *row[5:10], tuple(json.loads(row[10])),
+                   None if row[11] is None else Origin(files[row[11]], row[12]))
+            for row in self.connection.execute(
+                "SELECT id, name, type, short_name, aliases, country, parent, role, organization,"
+                " description, relations, file, line FROM entities ORDER BY rowid"
+            )
+        )  # fmt: skip
+        return FactBase(self.cited.sources, entities, (), files)
+
+    @classmethod
+    def open(cls, path: Path) -> Database:
+        """The database in this file, read-only; sqlite3.DatabaseError if damaged or not one."""
+        uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            version = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if version != (FORMAT,):
+                raise sqlite3.DatabaseError("not a tmkfacts database of this version")
+            return cls(connection)
+        except BaseException:
+            connection.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def facts(
+        self, where: str = "", params: Sequence[object] = (), order: str = "facts.position"
+    ) -> Iterator[Fact]:
+        """The facts meeting an SQL condition on `facts`, in this order, each made as read."""
+        sql = f"SELECT {FACT_COLUMNS} FROM facts"  # conditions and orders are tmkfacts's own
+        if where:
+            sql += f" WHERE {where}"
+        files = self.files
+        for row in self.connection.execute(f"{sql} ORDER BY {order}", params):
+            yield fact_of(row, files)
+
+    def fact(self, fact_id: str) -> Fact | None:
+        """The fact with this id, or None."""
+        return next(self.facts("facts.id = ?", (fact_id,)), None)
+
+    def with_facts(self) -> FactBase:
+        """The whole base, every fact made: for small bases and the Python API."""
+        base = self.base
+        return FactBase(base.sources, base.entities, tuple(self.facts()), base.files)
+
+    def fact_ids(self) -> list[str]:
+        """Every fact id, in file order."""
+        return [row[0] for row in self.connection.execute("SELECT id FROM facts ORDER BY position")]
+
+    def facts_per_file(self) -> list[int]:
+        """How many facts each file holds, in the order of `files`."""
+        counts = [0] * len(self.files)
+        for file, count in self.connection.execute(
+            "SELECT file, count(*) FROM facts WHERE file IS NOT NULL GROUP BY file"
+        ):
+            counts[file] = count
+        return counts
+
+
+def fact_of(row: Sequence[Any], files: Sequence[str]) -> Fact:
+    """The Fact of a row of FACT_COLUMNS."""
+    loads = json.loads
+    fact_id, date, kind, title, text, entities, sources, date_note, place = row[:9]
+    materials, figures, tags, file, line = row[9:]
+    return Fact(
+        fact_id, PartialDate.parse(date), kind, title, text, tuple(loads(entities)),
+        tuple(loads(sources)), date_note, place, tuple(loads(materials)),
+        tuple(Figure(*each) for each in loads(figures)), tuple(loads(tags)),
+        None if file is None else Origin(files[file], line),
+    )  # fmt: skip
+
+
+# --- opening, and building when needed ---------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    """The folder of the databases, by the platform's convention; None when there is none."""
+    if os.environ.get("TMKFACTS_NO_CACHE"):
+        return None
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "tmkfacts" / "Cache"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "tmkfacts"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):
+        return None
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "tmkfacts"
+    return home / ".cache" / "tmkfacts"
+
+
+def load(
+    paths: Iterable[StrPath] | None = None,
+    *,
+    reading: Callable[[int], object] | None = None,
+    warn: Callable[[str], object] | None = None,
+) -> Database:
+    """The database of these fact files (default: the shipped base and the user's own).
+
+    Opened from the cache when kept; else the files are read, validated (FactsError) and
+    written into a new one. `reading` is told the files' size before they are read anew;
+    `warn` is told, in one line, of a damaged database that had to be rebuilt.
+    """
+    files = [resolve(p) for p in paths] if paths is not None else default_paths()
+    folder = cache_dir()
+    try:
+        key = _key(files, folder)
+    except OSError:  # the store says which file cannot be read, and why
+        from tmkfacts import store
+
+        store.load(files)
+        raise  # not reached: a file that cannot be read is a FactsError
+    if folder is None:
+        return _in_memory(files, reading)
+    path = folder / f"facts-{key}.db"
+    if path.exists():
+        try:
+            return Database.open(path)
+        except sqlite3.DatabaseError:
+            if warn is not None:
+                warn(f"the cached database {path} was damaged; rebuilding it")
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+    _tell(reading, files)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = _temporary(folder)
+        os.close(handle)
+    except OSError:  # a read-only or full disk: a database in memory
+        return _in_memory(files, None)
+    temporary = Path(name)
+    try:
+        with closing(_connect(temporary)) as connection:
+            _build(connection, files, folder, key)
+        temporary.replace(path)
+    except (OSError, sqlite3.OperationalError):  # the disk filled up: work in memory
+        temporary.unlink(missing_ok=True)
+        return _in_memory(files, None)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _tidy(folder, path)
+    return Database.open(path)
+
+
+def of_base(base: FactBase) -> Database:
+    """A database in memory holding a base already loaded."""
+    connection = _connect(":memory:")
+    _write_base(connection, base, key="")
+    return Database(connection)
+
+
+_OF_BASES: dict[int, tuple[FactBase, Database]] = {}
+
+
+def database_of(base: FactBase | Database) -> Database:
+    """The database given, or one in memory made once for a base already loaded."""
+    if isinstance(base, Database):
+        return base
+    kept = _OF_BASES.get(id(base))
+    if kept is None or kept[0] is not base:
+        _OF_BASES.clear()
+        kept = _OF_BASES[id(base)] = (base, of_base(base))
+    return kept[1]
+
+
+def _in_memory(files: list[Path], reading: Callable[[int], object] | None) -> Database:
+    _tell(reading, files)
+    connection = _connect(":memory:")
+    _build(connection, files, None, "")
+    return Database(connection)
+
+
+def _connect(name: str | Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(name)
+    connection.execute("PRAGMA journal_mode = OFF")  # a file is renamed into place when whole
+    connection.execute("PRAGMA synchronous = OFF")
+    connection.execute("PRAGMA cache_size = -65536")  # 64 MiB: a big base is written in passes
+    connection.execute("PRAGMA temp_store = MEMORY")
+    return connection
+
+
+def _tell(told: Callable[[int], object] | None, files: list[Path]) -> None:
+    if told is not None:
+        with suppress(OSError):
+            told(sum(path.stat().st_size for path in files))
+
+
+# --- the key: the files' content, their names and this code ------------------------------------
+
+
+@cache
+def code_stamp() -> str:
+    """What tells this tmkfacts's code from another's: its version and its files' stamps."""
+    from tmkfacts import __version__
+
+    here = Path(__file__).parent
+    digest = blake2b(f"{FORMAT} {__version__} {sqlite3.sqlite_version}".encode(), digest_size=16)
+    for path in sorted(here.glob("*.py")) + [here / "lexicon.toml"]:
+        status = path.stat()
+        digest.update(f"{path.name}:{status.st_size}:{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+#: How long a file must have stood unchanged, in nanoseconds, for its key to be remembered.
+SETTLED_NS = 3 * 10**9
+
+
+def _key(files: Sequence[Path], folder: Path | None) -> str:
+    """The key of the files' database: their names and content, and this code.
+
+    OSError if one cannot be read or is too big. Hashing 45 MB takes a good part of a search
+    answered from the cache, so the key is remembered by the files' status (device, inode,
+    size and times) once they have stood unchanged for a while, as git remembers its hashes:
+    any later write sets a file's change time to the time then, which no user can set back.
+    """
+    statuses = [path.stat() for path in files]
+    if any(s.st_size > MAX_FILE_BYTES or not path.is_file() for path, s in zip(files, statuses)):
+        raise OSError("not a fact file that can be read")
+    stamps = _stamps(files)
+    stamp = blake2b(f"{code_stamp()}{stamps}".encode("utf-8", "surrogatepass"), digest_size=20)
+    memo = folder / f"stamp-{stamp.hexdigest()}" if folder and os.name == "posix" else None
+    with suppress(OSError):
+        if memo is not None:
+            return memo.read_text(encoding="ascii")
+    began = time.time_ns()
+    digest = blake2b(code_stamp().encode(), digest_size=20)
+    for path in files:
+        content = blake2b(path.read_bytes(), digest_size=20).hexdigest()
+        digest.update(f"\n{path}\0{content}".encode("utf-8", "surrogatepass"))
+    latest = max((max(s.st_mtime_ns, s.st_ctime_ns) for s in statuses), default=0)
+    if memo is not None and latest <= began - SETTLED_NS and _stamps(files) == stamps:
+        with suppress(OSError):
+            _write_atomically(memo, digest.hexdigest().encode())
+    return digest.hexdigest()
+
+
+def _stamps(files: Sequence[Path]) -> str:
+    """What tells a file apart from itself changed: where it is, its size and its times."""
+    found = [(s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+             for s in (path.stat() for path in files)]  # fmt: skip
+    return repr(list(zip(map(str, files), found, strict=True)))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = _temporary(path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        Path(name).replace(path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _temporary(folder: Path) -> tuple[int, str]:
+    import tempfile  # only to write, which a command answered from the cache does not
+
+    return tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=folder)
+
+
+#: How many databases the cache folder keeps; a temporary file this old was abandoned.
+_KEPT = 4
+_ABANDONED = 24 * 3600
+
+
+def _tidy(folder: Path, kept: Path) -> None:
+    """Forget all but the newest few databases, and temporary files that processes left."""
+    with suppress(OSError):
+        entries = sorted(folder.glob("facts-*.db"), key=_age)
+        for old in entries[_KEPT:]:
+            if old != kept:
+                old.unlink(missing_ok=True)
+        before = time.time() - _ABANDONED
+        for temporary in folder.glob(".facts-*.tmp"):
+            with suppress(OSError):
+                if temporary.stat().st_mtime < before:
+                    temporary.unlink()
+        for old in sorted(folder.glob("stamp-*"), key=_age)[4 * _KEPT :]:
+            old.unlink(missing_ok=True)
+
+
+def _age(path: Path) -> float:
+    """A sort key that puts the newest files first."""
+    try:
+        return -path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def _build(
+    connection: sqlite3.Connection, files: list[Path], folder: Path | None, key: str
+) -> None:
+    """Write the database of the files: a kept one of the same files updated, else afresh.
+
+    FactsError, with every problem, when the files do not validate.
+    """
+    from tmkfacts import store  # only to build: a database kept needs no parser
+
+    cut = store.cut_files(files)
+    if cut is not None:
+        heads = blake2b(b"".join(cut.head_digests), digest_size=20).hexdigest()
+        old = _kept_like(folder, [str(path) for path in files], heads) if folder else None
+        if old is not None and _update(connection, old, cut, key):
+            return
+        _clear(connection)
+        connection.executescript(SCHEMA)
+        _write_head(connection, cut.base)
+        try:
+            if _write_cut(connection, cut):
+                _finish(connection, cut.base, key=key, heads=heads)
+                return
+        except sqlite3.IntegrityError:  # a fact id twice
+            pass
+        _clear(connection)
+    # Files that cannot be cut into facts, or hold a problem: read whole, which says what it is.
+    _write_base(connection, store.load(files), key)
+
+
+def _write_cut(connection: sqlite3.Connection, cut: store.Cut) -> bool:
+    """Parse and write the facts of every file, a batch at a time; False for any problem."""
+    from tmkfacts import store
+
+    writer = _FactWriter(connection, cut.base)
+    position = 0
+    for number, segments in enumerate(cut.segments):
+        for start in range(0, len(segments), _BATCH):
+            batch = segments[start : start + _BATCH]
+            facts = store.facts_of(cut, number, batch)
+            if facts is None:
+                return False
+            for fact, segment in zip(facts, batch, strict=True):
+                writer.add(fact, position, number, segment.line, segment.digest)
+                position += 1
+    writer.flush()
+    return True
+
+
+def _write_base(connection: sqlite3.Connection, base: FactBase, key: str) -> None:
+    """Write a base already read, each fact where its origin says it was."""
+    connection.executescript(SCHEMA)
+    _write_head(connection, base)
+    files = {name: number for number, name in enumerate(base.files)}
+    writer = _FactWriter(connection, base)
+    for position, fact in enumerate(base.facts):
+        origin = fact.origin
+        number = files.get(origin.file) if origin else None
+        writer.add(fact, position, number, origin.line if origin else None, None)
+    writer.flush()
+    _finish(connection, base, key=key, heads="")
+
+
+def _write_head(connection: sqlite3.Connection, base: FactBase) -> None:
+    files = {name: number for number, name in enumerate(base.files)}
+
+    def where(origin: Origin | None) -> tuple[int | None, int | None]:
+        return (files.get(origin.file), origin.line) if origin else (None, None)
+
+    connection.executemany(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.id, s.title, s.publisher, s.url, str(s.published), s.notes, *where(s.origin))
+         for s in base.sources],
+    )  # fmt: skip
+    connection.executemany(
+        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e.id, e.name, e.short_name, e.type, e.country, e.parent, e.role, e.organization,
+          e.description, json.dumps(e.aliases), json.dumps(e.relations), *where(e.origin))
+         for e in base.entities],
+    )  # fmt: skip
+    connection.executemany(
+        "INSERT INTO entity_aliases VALUES (?, ?)",
+        [(e.id, alias) for e in base.entities for alias in e.aliases],
+    )
+    connection.executemany(
+        "INSERT INTO entity_relations VALUES (?, ?)",
+        [(e.id, relation) for e in base.entities for relation in e.relations],
+    )
+    connection.execute("INSERT INTO meta VALUES ('files', ?)", (json.dumps(list(base.files)),))
+
+
+class _FactWriter:
+    """Writes facts into the tables, a batch at a time; the index is filled from them after."""
+
+    def __init__(self, connection: sqlite3.Connection, base: FactBase) -> None:
+        self.connection = connection
+        self.names = {entity.id: _entity_text(base, entity) for entity in base.entities}
+        self.countries = {e.id: f"xx{e.country.casefold()}xx" for e in base.entities if e.country}
+        self.facts: list[tuple[object, ...]] = []
+        self.named: list[tuple[str, str]] = []
+        self.figures: list[tuple[object, ...]] = []
+        self.rowids: list[int] = []
+
+    def add(
+        self, fact: Fact, position: int, file: int | None, line: int | None, digest: bytes | None
+    ) -> None:
+        """Add a fact, at this place in the files."""
+        date = fact.date
+        month = date.month or 0
+        period = str(date.year) + (f" {_MONTHS[month - 1]}" if month else "")
+        details = " ".join(
+            [fact.place or "", *(_figure_text(figure) for figure in fact.figures)]
+        ).strip()
+        self.facts.append((
+            fact.id, str(date), date.precision, date.first_day.isoformat(),
+            date.last_day.isoformat(), date.order,
+            fact.date_note, fact.kind, fact.title, fact.text, fact.place,
+            _ids(fact.entities), _ids(fact.sources), _ids(fact.materials), _ids(fact.tags),
+            json.dumps([list(figure) for figure in fact.figures]) if fact.figures else "[]",
+            position, file, line, digest,
+            "\n".join(self.names.get(entity, entity) for entity in fact.entities),
+            " ".join([*fact.materials, *fact.tags]),
+            " ".join(self.countries[e] for e in fact.entities if e in self.countries),
+            details, period,
+        ))  # fmt: skip
+        self.named += ((fact.id, each) for each in fact.entities)
+        self.figures += ((fact.id, *figure) for figure in fact.figures)
+        if len(self.facts) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what was added; sqlite3.IntegrityError for a fact id written twice."""
+        connection = self.connection
+        (before,) = connection.execute("SELECT coalesce(max(rowid), 0) FROM facts").fetchone()
+        connection.executemany(
+            "INSERT INTO facts (id, date, date_precision, first_day, last_day, date_order, "
+            "date_note, kind, title, text, place, entities, sources, materials, tags, "
+            "figures, position, file, line, digest, names, topics, countries, details, "
+            f"period) VALUES ({', '.join('?' * 25)})",
+            self.facts,
+        )
+        # Each new row takes the next rowid, as the table is only ever appended to here.
+        self.rowids += range(before + 1, before + 1 + len(self.facts))
+        connection.executemany("INSERT INTO fact_entities VALUES (?, ?)", self.named)
+        self.named.clear()
+        connection.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.figures)
+        self.figures.clear()
+        self.facts.clear()
+
+
+def _ids(values: tuple[str, ...]) -> str:
+    """A JSON array of ids, materials or tags: slugs, which need no escaping."""
+    return '["' + '", "'.join(values) + '"]' if values else "[]"
+
+
+def _finish(connection: sqlite3.Connection, base: FactBase, *, key: str, heads: str) -> None:
+    """Index the facts written, note what the database is, and write it out."""
+    connection.executescript(_INDEXES)
+    connection.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
+    _write_phrases(connection, base)
+    connection.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [("format", FORMAT), ("key", key), ("code", code_stamp()), ("heads", heads)],
+    )
+    connection.commit()
+
+
+def _write_phrases(connection: sqlite3.Connection, base: FactBase) -> None:
+    """The lexicon's phrases and the entities' names, as the index splits and stems them."""
+    from tmkfacts.words import read_lexicon
+
+    lexicon = read_lexicon()
+    groups: list[tuple[str, str]] = [("stopword", word) for word in lexicon.stopwords]
+    for number, terms in enumerate(lexicon.synonyms):
+        groups += ((f"synonym:{number}", term) for term in terms)
+    for country, names in lexicon.countries.items():
+        groups += ((f"country:{country}", name) for name in (*names, f"xx{country.lower()}xx"))
+    groups += ((f"symbol:{symbol}", name) for symbol, name in lexicon.symbols.items())
+    groups += (
+        (f"entity:{entity.id}", name)
+        for entity in base.entities
+        for name in (entity.id, *entity.names)
+    )
+    stemmed = stems(connection, [text for _, text in groups])
+    connection.executemany(
+        "INSERT INTO search_phrases VALUES (?, ?, ?, ?)",
+        [
+            (group, text if group == "stopword" else " ".join(words), text, words[0])
+            for (group, text), words in zip(groups, stemmed, strict=True)
+            if words
+        ],
+    )
+
+
+def stems(connection: sqlite3.Connection, texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """Each text's words as the index holds them: split, folded and stemmed by FTS5 itself."""
+    connection.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(t, tokenize='{TOKENIZE}')"
+    )
+    connection.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_words "
+        "USING fts5vocab(temp, stemmer, 'instance')"
+    )
+    connection.execute("DELETE FROM temp.stemmer")
+    connection.executemany(
+        "INSERT INTO temp.stemmer(rowid, t) VALUES (?, ?)", enumerate(texts, start=1)
+    )
+    found: list[list[str]] = [[] for _ in texts]
+    for doc, term in connection.execute(
+        "SELECT doc, term FROM temp.stemmer_words ORDER BY doc, offset"
+    ):
+        found[doc - 1].append(term)
+    return [tuple(words) for words in found]
+
+
+def _entity_text(base: FactBase, entity: Entity) -> str:
+    """What an entity adds to its facts' names: its id, names, relations and its parents' names.
+
+    A parent's names find its subsidiary's facts: Chinalco finds Chalieco's contract.
+    """
+    parts = [entity.id, *entity.names, *entity.relations]
+    seen = {entity.id}
+    parent = entity.parent
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        try:
+            above = base.entity(parent)
+        except KeyError:
+            break
+        parts.extend(above.names)
+        parent = above.parent
+    return "\n".join(parts)
+
+
+def _figure_text(figure: Figure) -> str:
+    """What search sees of a figure: its parts, as words."""
+    return " ".join(str(part) for part in figure if part is not None)
+
+
+# --- updating a kept database --------------------------------------------------------------------
+
+
+def _kept_like(folder: Path, names: list[str], heads: str) -> Path | None:
+    """The newest kept database of files of these names and heads, by this code."""
+    wanted = {"files": json.dumps(names), "code": code_stamp(), "heads": heads}
+    for path in sorted(folder.glob("facts-*.db"), key=_age):
+        try:
+            with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
+                meta = dict(db.execute("SELECT key, value FROM meta"))
+        except sqlite3.Error:
+            continue
+        if meta.get("format") == FORMAT and all(meta.get(k) == v for k, v in wanted.items()):
+            return path
+    return None
+
+
+def _update(connection: sqlite3.Connection, old: Path, cut: store.Cut, key: str) -> bool:
+    """Write into `connection` a copy of the old database, with only the changed facts read.
+
+    False when the old one cannot be read, little of it can stay, or the changed facts hold a
+    problem: the caller then builds afresh.
+    """
+    from tmkfacts import store
+
+    try:
+        with closing(sqlite3.connect(old.resolve().as_uri() + "?mode=ro", uri=True)) as source:
+            source.backup(connection)
+    except sqlite3.Error:
+        return False
+    kept: dict[bytes, tuple[int, int, int, int | None]] = {}
+    for rowid, digest, position, file, line in connection.execute(
+        "SELECT rowid, digest, position, file, line FROM facts"
+    ):
+        if digest is not None:
+            kept[digest] = (rowid, position, file, line)
+    moved: list[tuple[int, int, int | None, int]] = []  # position, file, line, rowid
+    fresh: list[tuple[int, int, store.Segment]] = []  # position, file, segment
+    position = 0
+    for number, segments in enumerate(cut.segments):
+        for segment in segments:
+            found = kept.pop(segment.digest, None)
+            if found is None:
+                fresh.append((position, number, segment))
+            elif found[1:] != (position, number, segment.line):
+                moved.append((position, number, segment.line, found[0]))
+            position += 1
+    if len(fresh) > position // 2:  # most of it changed: building afresh costs no more
+        return False
+    gone = [rowid for rowid, *_ in kept.values()]
+    _delete(connection, gone)
+    connection.executemany(
+        "UPDATE facts SET position = ?, file = ?, line = ? WHERE rowid = ?", moved
+    )
+    writer = _FactWriter(connection, cut.base)
+    try:
+        for number, group in _consecutive(fresh):
+            facts = store.facts_of(cut, number, [segment for _, _, segment in group])
+            if facts is None:
+                return False
+            for fact, (place, _, segment) in zip(facts, group, strict=True):
+                writer.add(fact, place, number, segment.line, segment.digest)
+        writer.flush()
+    except sqlite3.IntegrityError:  # a fact id twice: reading whole says where
+        return False
+    columns = ", ".join(WEIGHTS)
+    connection.executemany(
+        f"INSERT INTO facts_fts (rowid, {columns}) SELECT rowid, {columns} FROM facts "
+        "WHERE rowid = ?",
+        [(rowid,) for rowid in writer.rowids],
+    )
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'key'", (key,))
+    connection.commit()
+    return True
+
+
+def _consecutive(
+    fresh: list[tuple[int, int, store.Segment]],
+) -> Iterator[tuple[int, list[tuple[int, int, store.Segment]]]]:
+    """The fresh facts in runs that follow each other in one file, to be parsed together."""
+    run: list[tuple[int, int, store.Segment]] = []
+    for item in fresh:
+        if run and (item[1] != run[-1][1] or item[0] != run[-1][0] + 1):
+            yield run[0][1], run
+            run = []
+        run.append(item)
+    if run:
+        yield run[0][1], run
+
+
+def _delete(connection: sqlite3.Connection, rowids: list[int]) -> None:
+    """Delete facts and their index entries and links."""
+    columns = ", ".join(WEIGHTS)
+    for rowid in rowids:
+        connection.execute(
+            f"INSERT INTO facts_fts (facts_fts, rowid, {columns}) "
+            f"SELECT 'delete', rowid, {columns} FROM facts WHERE rowid = ?",
+            (rowid,),
+        )
+        (fact_id,) = connection.execute("SELECT id FROM facts WHERE rowid = ?", (rowid,)).fetchone()
+        for table in ("fact_entities", "figures"):
+            connection.execute(f"DELETE FROM {table} WHERE fact = ?", (fact_id,))  # our tables
+        connection.execute("DELETE FROM facts WHERE rowid = ?", (rowid,))
+
+
+def _clear(connection: sqlite3.Connection) -> None:
+    """Empty a database that was being written, to write it afresh."""
+    connection.rollback()
+    for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+    ).fetchall():
+        connection.execute(f"DROP TABLE IF EXISTS {name}")
+    for kind in ("table", "index"):
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'", (kind,)
+        ).fetchall():
+            connection.execute(f"DROP {kind} IF EXISTS {name}")
+    connection.commit()
+
+
+# --- exporting ---------------------------------------------------------------------------------
+
+
+def copy(database: Database, target: Path) -> None:
+    """Write a copy of the database into a new file."""
+    with closing(sqlite3.connect(target)) as out:
+        database.connection.backup(out)
