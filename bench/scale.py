@@ -1,7 +1,7 @@
 """How tmkfacts copes with big bases: first search, repeated search, an edit, peak memory.
 
     python bench/scale.py                  # 1,000 and 100,000 facts
-    python bench/scale.py 1000 10000       # other sizes; the targets compare the last with the first
+    python bench/scale.py 1000 10000       # other sizes: the targets compare the last, first
 
 For each size, bench/gen_facts.py writes a base; then this times, each command in a process of
 its own and each figure the median of several runs:

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tmkfacts import load
 from tmkfacts.cli import app
-from tmkfacts.store import builtin_path
+from tmkfacts.locations import builtin_path
 
 from .conftest import INVALID, MINI, clean_env, generate, installed_script, ok_line
 

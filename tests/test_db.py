@@ -127,11 +127,9 @@ def test_one_edited_fact_is_all_that_is_indexed_again(generated, tmp_path):
     facts.write_text(text)
     before = {fact_id: rowid for rowid, fact_id in _rowids(db.load([facts]))}
     facts.write_text(
-        text.replace('id = "fact-1200"\n', 'id = "fact-1200"\n', 1).replace(
-            '[[fact]]\nid = "fact-1200"', '[[fact]]\nid = "fact-1200-edited"', 1
-        )
+        text.replace('[[fact]]\nid = "fact-1200"\n', '[[fact]]\nid = "fact-1200-edited"\n', 1)
     )
-    after = dict((fact_id, rowid) for rowid, fact_id in _rowids(db.load([facts])))
+    after = {fact_id: rowid for rowid, fact_id in _rowids(db.load([facts]))}
     assert "fact-1200-edited" in after
     assert "fact-1200" not in after
     unchanged = set(before) - {"fact-1200"}

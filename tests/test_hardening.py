@@ -21,7 +21,7 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from tmkfacts import db, load, search, store
+from tmkfacts import db, load, locations, search
 from tmkfacts.cli import app
 
 from .conftest import MINI, clean_env, generate, installed_script
@@ -162,7 +162,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     )
     assert peak_kib < 100 * 1024  # the file is never read into memory
     assert time.perf_counter() - started < 10
-    assert store.MAX_FILE_BYTES == 64 * 2**20
+    assert locations.MAX_FILE_BYTES == 64 * 2**20
 
 
 def test_a_50_mb_file_is_read_in_bounded_memory(tmp_path):
@@ -504,7 +504,7 @@ def test_a_bug_is_one_line_unless_debugging(monkeypatch):
 
 def test_no_command_writes_to_a_fact_file_or_beside_it(tmp_path):
     copy = tmp_path / "facts.toml"
-    copy.write_bytes(store.builtin_path().read_bytes())
+    copy.write_bytes(locations.builtin_path().read_bytes())
     before = (copy.read_bytes(), copy.stat().st_mtime_ns)
     commands = [*COMMANDS[3:], "search rhenium", "show itia-membership", "list --json"]
     for command in [*commands, "check --json"]:

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tmkfacts
-from tmkfacts import export, formats, load, rows, store
+from tmkfacts import export, formats, load, locations, rows
 from tmkfacts.cli import app
 from tmkfacts.errors import WriteError
 from tmkfacts.model import FactBase
@@ -273,8 +273,8 @@ def my_folder(tmp_path, monkeypatch):
 
 
 def test_the_users_own_files_are_read_after_the_shipped_base(my_folder):
-    assert store.user_data_dir() == my_folder
-    assert store.default_paths() == [store.builtin_path(), my_folder / "mine.toml"]
+    assert locations.user_data_dir() == my_folder
+    assert locations.default_paths() == [locations.builtin_path(), my_folder / "mine.toml"]
     assert "my-note" in [row["id"] for row in json.loads(run("list", "--json").stdout)]
     files = json.loads(run("info", "--json").stdout)
     assert [(row["role"], row["facts"]) for row in files] == [("shipped", 41), ("yours", 1)]
@@ -313,8 +313,8 @@ def test_no_home_means_no_user_files(monkeypatch):
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.delenv("HOME", raising=False)
     monkeypatch.setattr(Path, "home", lambda: (_ for _ in ()).throw(RuntimeError("no home")))
-    assert store.user_data_dir() is None
-    assert store.default_paths() == [store.builtin_path()]
+    assert locations.user_data_dir() is None
+    assert locations.default_paths() == [locations.builtin_path()]
 
 
 # --- export ---------------------------------------------------------------------------------------

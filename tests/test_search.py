@@ -328,9 +328,10 @@ def test_search_never_fails_on_any_text(text):
 
 
 def test_the_database_of_a_loaded_base_is_made_once_per_base(mini):
-    assert search.database_of(mini) is search.database_of(mini)
-    other = load([MINI])
-    assert search.database_of(other) is not search.database_of(mini)
+    assert db.database_of(mini) is db.database_of(mini)
+    assert db.database_of(load([MINI])) is db.database_of(mini)  # the same records
+    other = loads(MINI.read_text().replace("Acme", "Acme Metals"), name="other.toml")
+    assert db.database_of(other) is not db.database_of(mini)
 
 
 def test_after_and_before_cross_month_ends():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import tmkfacts
 from tmkfacts import FactsError, PartialDate, db, load, loads
-from tmkfacts.store import builtin_path
+from tmkfacts.locations import builtin_path
 
 from .conftest import MINI
 

@@ -22,8 +22,10 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, suppress
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
+from itertools import groupby
 from pathlib import Path
+from sqlite3 import Connection
 from typing import TYPE_CHECKING, Any
 
 from tmkfacts.dates import PartialDate
@@ -40,68 +42,15 @@ if TYPE_CHECKING:
 
 #: The columns of the full-text index, in order, and how much a word counts in each (bm25).
 WEIGHTS: dict[str, float] = {
-    "title": 3.0,
-    "kind": 3.0,
-    "names": 2.0,
-    "topics": 2.0,
-    "countries": 4.0,
-    "text": 1.0,
-    "details": 1.0,
-    "id": 0.5,
-    "period": 0.5,
-}
+    "title": 3.0, "kind": 3.0, "names": 2.0, "topics": 2.0, "countries": 4.0, "text": 1.0,
+    "details": 1.0, "id": 0.5, "period": 0.5,
+}  # fmt: skip
 #: How the index splits and compares words: case, accents and English endings do not matter.
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
-_FTS_COLUMNS = ", ".join(WEIGHTS)
-SCHEMA = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sources (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT NOT NULL, url TEXT NOT NULL,
-    published TEXT NOT NULL, notes TEXT, file INTEGER, line INTEGER
-);
-CREATE TABLE entities (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, short_name TEXT, type TEXT NOT NULL, country TEXT,
-    parent TEXT REFERENCES entities(id), role TEXT, organization TEXT REFERENCES entities(id),
-    description TEXT, aliases TEXT NOT NULL, relations TEXT NOT NULL, file INTEGER,
-    line INTEGER
-);
-CREATE TABLE entity_aliases (entity TEXT NOT NULL REFERENCES entities(id), alias TEXT NOT NULL);
-CREATE TABLE entity_relations (entity TEXT NOT NULL REFERENCES entities(id),
-    relation TEXT NOT NULL);
-CREATE TABLE facts (
-    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, date TEXT NOT NULL,
-    date_precision TEXT NOT NULL, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
-    date_order INTEGER NOT NULL, date_note TEXT, kind TEXT NOT NULL, title TEXT NOT NULL,
-    text TEXT NOT NULL, place TEXT, entities TEXT NOT NULL, sources TEXT NOT NULL,
-    materials TEXT NOT NULL, tags TEXT NOT NULL, figures TEXT NOT NULL,
-    position INTEGER NOT NULL, file INTEGER, line INTEGER, digest BLOB,
-    names TEXT NOT NULL, topics TEXT NOT NULL, countries TEXT NOT NULL, details TEXT NOT NULL,
-    period TEXT NOT NULL
-);
-CREATE TABLE fact_entities (fact TEXT NOT NULL REFERENCES facts(id), entity TEXT NOT NULL
-    REFERENCES entities(id));
-CREATE TABLE figures (
-    fact TEXT NOT NULL REFERENCES facts(id), metric TEXT NOT NULL, value REAL NOT NULL,
-    unit TEXT NOT NULL, scale TEXT, period TEXT, change_pct REAL, qualifier TEXT
-);
-CREATE TABLE search_phrases (
-    grp TEXT NOT NULL, phrase TEXT NOT NULL, text TEXT NOT NULL, first TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE facts_fts USING fts5(
-    {_FTS_COLUMNS}, content='facts', content_rowid='rowid', tokenize='{TOKENIZE}'
-);
-CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, 'row');
-CREATE VIRTUAL TABLE facts_vocab_instance USING fts5vocab(facts_fts, 'instance');
-"""
-_INDEXES = """
-CREATE INDEX facts_by_date ON facts(date_order, position);
-CREATE INDEX facts_by_position ON facts(position);
-CREATE INDEX fact_entities_by_fact ON fact_entities(fact);
-CREATE INDEX fact_entities_by_entity ON fact_entities(entity);
-CREATE INDEX search_phrases_by_first ON search_phrases(first, grp);
-CREATE INDEX search_phrases_by_group ON search_phrases(grp);
-"""
+#: The tables, and their indexes (written once the rows are), in database.sql.
+SCHEMA, INDEXES = (Path(__file__).with_name("database.sql").read_text(encoding="utf-8")
+                   .split("-- after the rows are written"))  # fmt: skip
 #: Changes whenever what the database holds, or how, changes.
 FORMAT = "1"
 #: The columns a Fact is made of, in the order `_fact` reads them.
@@ -119,9 +68,11 @@ _BATCH = 2000  # facts parsed and written at a time: memory stays bounded for an
 class Database:
     """A fact base in SQLite: its sources and entities at hand, its facts read as asked."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
         meta = dict(connection.execute("SELECT key, value FROM meta"))
+        if meta.get("format") != FORMAT:
+            raise sqlite3.DatabaseError("not a tmkfacts database of this version")
         self.files: tuple[str, ...] = tuple(json.loads(meta["files"]))
         self.count: int = connection.execute("SELECT count(*) FROM facts").fetchone()[0]
 
@@ -131,7 +82,7 @@ class Database:
         files = self.files
         sources = tuple(
             Source(id_, title, publisher, url, PartialDate.parse(published), notes,
-                   None if file is None else Origin(files[file], line))
+                   _origin(files, file, line))
             for id_, title, publisher, url, published, notes, file, line in self.connection.execute(
                 "SELECT id, title, publisher, url, published, notes, file, line FROM sources "
                 "ORDER BY rowid"
@@ -143,10 +94,12 @@ class Database:
     def base(self) -> FactBase:
         """The sources and entities, without the facts, which are read as asked."""
         files = self.files
+        loads = json.loads
         entities = tuple(
-            Entity(*row[:4], tuple(json.loads(row[4])), *row[5:10], tuple(json.loads(row[10])),
-                   None if row[11] is None else Origin(files[row[11]], row[12]))
-            for row in self.connection.execute(
+            Entity(id_, name, type_, short, tuple(loads(aliases)), country, parent, role, org,
+                   about, tuple(loads(relations)), _origin(files, file, line))
+            for (id_, name, type_, short, aliases, country, parent, role, org, about, relations,
+                 file, line) in self.connection.execute(
                 "SELECT id, name, type, short_name, aliases, country, parent, role, organization,"
                 " description, relations, file, line FROM entities ORDER BY rowid"
             )
@@ -159,28 +112,17 @@ class Database:
         uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
         connection = sqlite3.connect(uri, uri=True)
         try:
-            version = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-            if version != (FORMAT,):
-                raise sqlite3.DatabaseError("not a tmkfacts database of this version")
             return cls(connection)
         except BaseException:
             connection.close()
             raise
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.connection.close()
-
     def facts(
-        self, where: str = "", params: Sequence[object] = (), order: str = "facts.position"
+        self, where: str = "1", params: Sequence[object] = (), order: str = "facts.position"
     ) -> Iterator[Fact]:
         """The facts meeting an SQL condition on `facts`, in this order, each made as read."""
-        sql = f"SELECT {FACT_COLUMNS} FROM facts"  # conditions and orders are tmkfacts's own
-        if where:
-            sql += f" WHERE {where}"
-        files = self.files
-        for row in self.connection.execute(f"{sql} ORDER BY {order}", params):
-            yield fact_of(row, files)
+        sql = f"SELECT {FACT_COLUMNS} FROM facts WHERE {where} ORDER BY {order}"  # ours
+        return (fact_of(row, self.files) for row in self.connection.execute(sql, params))
 
     def fact(self, fact_id: str) -> Fact | None:
         """The fact with this id, or None."""
@@ -195,14 +137,9 @@ class Database:
         """Every fact id, in file order."""
         return [row[0] for row in self.connection.execute("SELECT id FROM facts ORDER BY position")]
 
-    def facts_per_file(self) -> list[int]:
-        """How many facts each file holds, in the order of `files`."""
-        counts = [0] * len(self.files)
-        for file, count in self.connection.execute(
-            "SELECT file, count(*) FROM facts WHERE file IS NOT NULL GROUP BY file"
-        ):
-            counts[file] = count
-        return counts
+    def facts_per_file(self) -> dict[int, int]:
+        """How many facts each file holds, by its number in `files`."""
+        return dict(self.connection.execute("SELECT file, count(*) FROM facts GROUP BY file"))
 
 
 def fact_of(row: Sequence[Any], files: Sequence[str]) -> Fact:
@@ -214,8 +151,12 @@ def fact_of(row: Sequence[Any], files: Sequence[str]) -> Fact:
         fact_id, PartialDate.parse(date), kind, title, text, tuple(loads(entities)),
         tuple(loads(sources)), date_note, place, tuple(loads(materials)),
         tuple(Figure(*each) for each in loads(figures)), tuple(loads(tags)),
-        None if file is None else Origin(files[file], line),
+        _origin(files, file, line),
     )  # fmt: skip
+
+
+def _origin(files: Sequence[str], file: int | None, line: int | None) -> Origin | None:
+    return None if file is None else Origin(files[file], line)
 
 
 # --- opening, and building when needed ---------------------------------------------------------
@@ -272,57 +213,45 @@ def load(
         except OSError:
             pass
     _tell(reading, files)
+    temporary = _temporary(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, name = _temporary(folder)
-        os.close(handle)
-    except OSError:  # a read-only or full disk: a database in memory
-        return _in_memory(files, None)
-    temporary = Path(name)
-    try:
-        with closing(_connect(temporary)) as connection:
-            _build(connection, files, folder, key)
+        _build(files, folder, key, temporary).close()
         temporary.replace(path)
-    except (OSError, sqlite3.OperationalError):  # the disk filled up: work in memory
-        temporary.unlink(missing_ok=True)
+    except (OSError, sqlite3.OperationalError):  # a read-only or full disk: work in memory
         return _in_memory(files, None)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    finally:  # gone once renamed; else, half written
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
     _tidy(folder, path)
     return Database.open(path)
 
 
 def of_base(base: FactBase) -> Database:
     """A database in memory holding a base already loaded."""
-    connection = _connect(":memory:")
-    _write_base(connection, base, key="")
-    return Database(connection)
-
-
-_OF_BASES: dict[int, tuple[FactBase, Database]] = {}
+    return Database(_write_base(_connect(None), base, key=""))
 
 
 def database_of(base: FactBase | Database) -> Database:
     """The database given, or one in memory made once for a base already loaded."""
-    if isinstance(base, Database):
-        return base
-    kept = _OF_BASES.get(id(base))
-    if kept is None or kept[0] is not base:
-        _OF_BASES.clear()
-        kept = _OF_BASES[id(base)] = (base, of_base(base))
-    return kept[1]
+    return base if isinstance(base, Database) else _of_base(base)
+
+
+@lru_cache(maxsize=2)
+def _of_base(base: FactBase) -> Database:
+    return of_base(base)
 
 
 def _in_memory(files: list[Path], reading: Callable[[int], object] | None) -> Database:
     _tell(reading, files)
-    connection = _connect(":memory:")
-    _build(connection, files, None, "")
-    return Database(connection)
+    return Database(_build(files, None, "", None))
 
 
-def _connect(name: str | Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(name)
+def _connect(path: Path | None) -> Connection:
+    """A new, empty database to write: in this file, or in memory."""
+    if path is not None:
+        path.unlink(missing_ok=True)
+    connection = sqlite3.connect(path or ":memory:")
     connection.execute("PRAGMA journal_mode = OFF")  # a file is renamed into place when whole
     connection.execute("PRAGMA synchronous = OFF")
     connection.execute("PRAGMA cache_size = -65536")  # 64 MiB: a big base is written in passes
@@ -346,7 +275,7 @@ def code_stamp() -> str:
 
     here = Path(__file__).parent
     digest = blake2b(f"{FORMAT} {__version__} {sqlite3.sqlite_version}".encode(), digest_size=16)
-    for path in sorted(here.glob("*.py")) + [here / "lexicon.toml"]:
+    for path in [*sorted(here.glob("*.py")), here / "lexicon.toml"]:
         status = path.stat()
         digest.update(f"{path.name}:{status.st_size}:{status.st_mtime_ns}\n".encode())
     return digest.hexdigest()
@@ -365,7 +294,9 @@ def _key(files: Sequence[Path], folder: Path | None) -> str:
     any later write sets a file's change time to the time then, which no user can set back.
     """
     statuses = [path.stat() for path in files]
-    if any(s.st_size > MAX_FILE_BYTES or not path.is_file() for path, s in zip(files, statuses)):
+    if any(
+        s.st_size > MAX_FILE_BYTES or not p.is_file() for p, s in zip(files, statuses, strict=True)
+    ):
         raise OSError("not a fact file that can be read")
     stamps = _stamps(files)
     stamp = blake2b(f"{code_stamp()}{stamps}".encode("utf-8", "surrogatepass"), digest_size=20)
@@ -393,20 +324,18 @@ def _stamps(files: Sequence[Path]) -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = _temporary(path.parent)
+    temporary = _temporary(path.parent)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(name).replace(path)
+        temporary.write_bytes(data)
+        temporary.replace(path)
     finally:
-        Path(name).unlink(missing_ok=True)
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
-def _temporary(folder: Path) -> tuple[int, str]:
-    import tempfile  # only to write, which a command answered from the cache does not
-
-    return tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=folder)
+def _temporary(folder: Path) -> Path:
+    """A new name to write a file under, in the folder, before it is renamed into place."""
+    return folder / f".facts-{os.getpid()}-{time.monotonic_ns()}.tmp"
 
 
 #: How many databases the cache folder keeps; a temporary file this old was abandoned.
@@ -426,8 +355,9 @@ def _tidy(folder: Path, kept: Path) -> None:
             with suppress(OSError):
                 if temporary.stat().st_mtime < before:
                     temporary.unlink()
-        for old in sorted(folder.glob("stamp-*"), key=_age)[4 * _KEPT :]:
-            old.unlink(missing_ok=True)
+        for pattern in ("stamp-*", "latest-*"):
+            for old in sorted(folder.glob(pattern), key=_age)[4 * _KEPT :]:
+                old.unlink(missing_ok=True)
 
 
 def _age(path: Path) -> float:
@@ -441,9 +371,7 @@ def _age(path: Path) -> float:
 # --- building ------------------------------------------------------------------------------------
 
 
-def _build(
-    connection: sqlite3.Connection, files: list[Path], folder: Path | None, key: str
-) -> None:
+def _build(files: list[Path], folder: Path | None, key: str, path: Path | None) -> Connection:
     """Write the database of the files: a kept one of the same files updated, else afresh.
 
     FactsError, with every problem, when the files do not validate.
@@ -452,25 +380,35 @@ def _build(
 
     cut = store.cut_files(files)
     if cut is not None:
-        heads = blake2b(b"".join(cut.head_digests), digest_size=20).hexdigest()
-        old = _kept_like(folder, [str(path) for path in files], heads) if folder else None
-        if old is not None and _update(connection, old, cut, key):
-            return
-        _clear(connection)
+        # The newest database of files of these names and heads, by this code, can be updated.
+        heads = repr((code_stamp(), [str(each) for each in files], cut.head_digests))
+        latest = folder / f"latest-{blake2b(heads.encode()).hexdigest()[:40]}" if folder else None
+        if latest is not None and latest.is_file():
+            connection = _connect(path)
+            if _update(connection, latest.with_name(latest.read_text(encoding="utf-8")), cut, key):
+                _remember(latest, key)
+                return connection
+            connection.close()
+        connection = _connect(path)
         connection.executescript(SCHEMA)
         _write_head(connection, cut.base)
-        try:
+        with suppress(sqlite3.IntegrityError):  # a fact id twice
             if _write_cut(connection, cut):
-                _finish(connection, cut.base, key=key, heads=heads)
-                return
-        except sqlite3.IntegrityError:  # a fact id twice
-            pass
-        _clear(connection)
+                _remember(latest, key)
+                return _finish(connection, cut.base, key=key)
+        connection.close()
     # Files that cannot be cut into facts, or hold a problem: read whole, which says what it is.
-    _write_base(connection, store.load(files), key)
+    return _write_base(_connect(path), store.load(files), key)
 
 
-def _write_cut(connection: sqlite3.Connection, cut: store.Cut) -> bool:
+def _remember(latest: Path | None, key: str) -> None:
+    """Note the database of this key as the newest of its files, to be updated after an edit."""
+    with suppress(OSError):
+        if latest is not None:
+            _write_atomically(latest, f"facts-{key}.db".encode())
+
+
+def _write_cut(connection: Connection, cut: store.Cut) -> bool:
     """Parse and write the facts of every file, a batch at a time; False for any problem."""
     from tmkfacts import store
 
@@ -489,7 +427,7 @@ def _write_cut(connection: sqlite3.Connection, cut: store.Cut) -> bool:
     return True
 
 
-def _write_base(connection: sqlite3.Connection, base: FactBase, key: str) -> None:
+def _write_base(connection: Connection, base: FactBase, key: str) -> Connection:
     """Write a base already read, each fact where its origin says it was."""
     connection.executescript(SCHEMA)
     _write_head(connection, base)
@@ -500,10 +438,10 @@ def _write_base(connection: sqlite3.Connection, base: FactBase, key: str) -> Non
         number = files.get(origin.file) if origin else None
         writer.add(fact, position, number, origin.line if origin else None, None)
     writer.flush()
-    _finish(connection, base, key=key, heads="")
+    return _finish(connection, base, key=key)
 
 
-def _write_head(connection: sqlite3.Connection, base: FactBase) -> None:
+def _write_head(connection: Connection, base: FactBase) -> None:
     files = {name: number for number, name in enumerate(base.files)}
 
     def where(origin: Origin | None) -> tuple[int | None, int | None]:
@@ -520,27 +458,18 @@ def _write_head(connection: sqlite3.Connection, base: FactBase) -> None:
           e.description, json.dumps(e.aliases), json.dumps(e.relations), *where(e.origin))
          for e in base.entities],
     )  # fmt: skip
-    connection.executemany(
-        "INSERT INTO entity_aliases VALUES (?, ?)",
-        [(e.id, alias) for e in base.entities for alias in e.aliases],
-    )
-    connection.executemany(
-        "INSERT INTO entity_relations VALUES (?, ?)",
-        [(e.id, relation) for e in base.entities for relation in e.relations],
-    )
     connection.execute("INSERT INTO meta VALUES ('files', ?)", (json.dumps(list(base.files)),))
 
 
 class _FactWriter:
     """Writes facts into the tables, a batch at a time; the index is filled from them after."""
 
-    def __init__(self, connection: sqlite3.Connection, base: FactBase) -> None:
+    def __init__(self, connection: Connection, base: FactBase) -> None:
         self.connection = connection
         self.names = {entity.id: _entity_text(base, entity) for entity in base.entities}
         self.countries = {e.id: f"xx{e.country.casefold()}xx" for e in base.entities if e.country}
         self.facts: list[tuple[object, ...]] = []
         self.named: list[tuple[str, str]] = []
-        self.figures: list[tuple[object, ...]] = []
         self.rowids: list[int] = []
 
     def add(
@@ -566,7 +495,6 @@ class _FactWriter:
             details, period,
         ))  # fmt: skip
         self.named += ((fact.id, each) for each in fact.entities)
-        self.figures += ((fact.id, *figure) for figure in fact.figures)
         if len(self.facts) >= _BATCH:
             self.flush()
 
@@ -585,8 +513,6 @@ class _FactWriter:
         self.rowids += range(before + 1, before + 1 + len(self.facts))
         connection.executemany("INSERT INTO fact_entities VALUES (?, ?)", self.named)
         self.named.clear()
-        connection.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.figures)
-        self.figures.clear()
         self.facts.clear()
 
 
@@ -595,19 +521,20 @@ def _ids(values: tuple[str, ...]) -> str:
     return '["' + '", "'.join(values) + '"]' if values else "[]"
 
 
-def _finish(connection: sqlite3.Connection, base: FactBase, *, key: str, heads: str) -> None:
+def _finish(connection: Connection, base: FactBase, *, key: str) -> Connection:
     """Index the facts written, note what the database is, and write it out."""
-    connection.executescript(_INDEXES)
+    connection.executescript(INDEXES)
     connection.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
     _write_phrases(connection, base)
     connection.executemany(
         "INSERT INTO meta VALUES (?, ?)",
-        [("format", FORMAT), ("key", key), ("code", code_stamp()), ("heads", heads)],
+        [("format", FORMAT), ("key", key), ("code", code_stamp())],
     )
     connection.commit()
+    return connection
 
 
-def _write_phrases(connection: sqlite3.Connection, base: FactBase) -> None:
+def _write_phrases(connection: Connection, base: FactBase) -> None:
     """The lexicon's phrases and the entities' names, as the index splits and stems them."""
     from tmkfacts.words import read_lexicon
 
@@ -618,41 +545,29 @@ def _write_phrases(connection: sqlite3.Connection, base: FactBase) -> None:
     for country, names in lexicon.countries.items():
         groups += ((f"country:{country}", name) for name in (*names, f"xx{country.lower()}xx"))
     groups += ((f"symbol:{symbol}", name) for symbol, name in lexicon.symbols.items())
-    groups += (
-        (f"entity:{entity.id}", name)
-        for entity in base.entities
-        for name in (entity.id, *entity.names)
-    )
-    stemmed = stems(connection, [text for _, text in groups])
+    groups += ((f"entity:{e.id}", name) for e in base.entities for name in (e.id, *e.names))
+    found = zip(groups, stems(connection, [text for _, text in groups]), strict=True)
     connection.executemany(
         "INSERT INTO search_phrases VALUES (?, ?, ?, ?)",
-        [
-            (group, text if group == "stopword" else " ".join(words), text, words[0])
-            for (group, text), words in zip(groups, stemmed, strict=True)
-            if words
-        ],
-    )
+        [(group, text if group == "stopword" else " ".join(words), text, words[0])
+         for (group, text), words in found if words],
+    )  # fmt: skip
 
 
-def stems(connection: sqlite3.Connection, texts: Sequence[str]) -> list[tuple[str, ...]]:
+def stems(connection: Connection, texts: Sequence[str]) -> list[tuple[str, ...]]:
     """Each text's words as the index holds them: split, folded and stemmed by FTS5 itself."""
-    connection.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(t, tokenize='{TOKENIZE}')"
-    )
-    connection.execute(
+    connection.executescript(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(t, tokenize='{TOKENIZE}');"
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_words "
-        "USING fts5vocab(temp, stemmer, 'instance')"
+        "USING fts5vocab(temp, stemmer, 'instance'); DELETE FROM temp.stemmer;"
     )
-    connection.execute("DELETE FROM temp.stemmer")
-    connection.executemany(
-        "INSERT INTO temp.stemmer(rowid, t) VALUES (?, ?)", enumerate(texts, start=1)
-    )
-    found: list[list[str]] = [[] for _ in texts]
+    connection.executemany("INSERT INTO temp.stemmer(rowid, t) VALUES (?, ?)", enumerate(texts, 1))
+    found: list[tuple[str, ...]] = [() for _ in texts]
     for doc, term in connection.execute(
         "SELECT doc, term FROM temp.stemmer_words ORDER BY doc, offset"
     ):
-        found[doc - 1].append(term)
-    return [tuple(words) for words in found]
+        found[doc - 1] += (term,)
+    return found
 
 
 def _entity_text(base: FactBase, entity: Entity) -> str:
@@ -682,21 +597,7 @@ def _figure_text(figure: Figure) -> str:
 # --- updating a kept database --------------------------------------------------------------------
 
 
-def _kept_like(folder: Path, names: list[str], heads: str) -> Path | None:
-    """The newest kept database of files of these names and heads, by this code."""
-    wanted = {"files": json.dumps(names), "code": code_stamp(), "heads": heads}
-    for path in sorted(folder.glob("facts-*.db"), key=_age):
-        try:
-            with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
-                meta = dict(db.execute("SELECT key, value FROM meta"))
-        except sqlite3.Error:
-            continue
-        if meta.get("format") == FORMAT and all(meta.get(k) == v for k, v in wanted.items()):
-            return path
-    return None
-
-
-def _update(connection: sqlite3.Connection, old: Path, cut: store.Cut, key: str) -> bool:
+def _update(connection: Connection, old: Path, cut: store.Cut, key: str) -> bool:
     """Write into `connection` a copy of the old database, with only the changed facts read.
 
     False when the old one cannot be read, little of it can stay, or the changed facts hold a
@@ -709,12 +610,12 @@ def _update(connection: sqlite3.Connection, old: Path, cut: store.Cut, key: str)
             source.backup(connection)
     except sqlite3.Error:
         return False
-    kept: dict[bytes, tuple[int, int, int, int | None]] = {}
-    for rowid, digest, position, file, line in connection.execute(
-        "SELECT rowid, digest, position, file, line FROM facts"
-    ):
-        if digest is not None:
-            kept[digest] = (rowid, position, file, line)
+    kept = {
+        digest: (rowid, position, file, line)
+        for digest, rowid, position, file, line in connection.execute(
+            "SELECT digest, rowid, position, file, line FROM facts WHERE digest IS NOT NULL"
+        )
+    }
     moved: list[tuple[int, int, int | None, int]] = []  # position, file, line, rowid
     fresh: list[tuple[int, int, store.Segment]] = []  # position, file, segment
     position = 0
@@ -735,7 +636,9 @@ def _update(connection: sqlite3.Connection, old: Path, cut: store.Cut, key: str)
     )
     writer = _FactWriter(connection, cut.base)
     try:
-        for number, group in _consecutive(fresh):
+        # Facts that follow each other in a file are parsed together.
+        for (number, _), run in groupby(enumerate(fresh), lambda n: (n[1][1], n[1][0] - n[0])):
+            group = [item for _, item in run]
             facts = store.facts_of(cut, number, [segment for _, _, segment in group])
             if facts is None:
                 return False
@@ -755,48 +658,19 @@ def _update(connection: sqlite3.Connection, old: Path, cut: store.Cut, key: str)
     return True
 
 
-def _consecutive(
-    fresh: list[tuple[int, int, store.Segment]],
-) -> Iterator[tuple[int, list[tuple[int, int, store.Segment]]]]:
-    """The fresh facts in runs that follow each other in one file, to be parsed together."""
-    run: list[tuple[int, int, store.Segment]] = []
-    for item in fresh:
-        if run and (item[1] != run[-1][1] or item[0] != run[-1][0] + 1):
-            yield run[0][1], run
-            run = []
-        run.append(item)
-    if run:
-        yield run[0][1], run
-
-
-def _delete(connection: sqlite3.Connection, rowids: list[int]) -> None:
-    """Delete facts and their index entries and links."""
+def _delete(connection: Connection, rowids: list[int]) -> None:
+    """Delete facts, with their index entries and the rows that name them."""
     columns = ", ".join(WEIGHTS)
-    for rowid in rowids:
-        connection.execute(
-            f"INSERT INTO facts_fts (facts_fts, rowid, {columns}) "
-            f"SELECT 'delete', rowid, {columns} FROM facts WHERE rowid = ?",
-            (rowid,),
-        )
-        (fact_id,) = connection.execute("SELECT id FROM facts WHERE rowid = ?", (rowid,)).fetchone()
-        for table in ("fact_entities", "figures"):
-            connection.execute(f"DELETE FROM {table} WHERE fact = ?", (fact_id,))  # our tables
-        connection.execute("DELETE FROM facts WHERE rowid = ?", (rowid,))
-
-
-def _clear(connection: sqlite3.Connection) -> None:
-    """Empty a database that was being written, to write it afresh."""
-    connection.rollback()
-    for (name,) in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
-    ).fetchall():
-        connection.execute(f"DROP TABLE IF EXISTS {name}")
-    for kind in ("table", "index"):
-        for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%'", (kind,)
-        ).fetchall():
-            connection.execute(f"DROP {kind} IF EXISTS {name}")
-    connection.commit()
+    connection.execute("CREATE TEMP TABLE gone (rowid INTEGER PRIMARY KEY)")
+    connection.executemany("INSERT INTO gone VALUES (?)", [(rowid,) for rowid in rowids])
+    connection.execute(
+        f"INSERT INTO facts_fts (facts_fts, rowid, {columns}) "
+        f"SELECT 'delete', rowid, {columns} FROM facts WHERE rowid IN gone"
+    )
+    connection.execute(
+        "DELETE FROM fact_entities WHERE fact IN (SELECT id FROM facts WHERE rowid IN gone)"
+    )
+    connection.execute("DELETE FROM facts WHERE rowid IN gone")
 
 
 # --- exporting ---------------------------------------------------------------------------------

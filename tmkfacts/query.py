@@ -31,6 +31,9 @@ SUBJECT = "tmk"
 MEMBERSHIP_BODIES = frozenset({"association", "alliance", "institute", "network"})
 
 _NEWEST = "facts.date_order DESC, facts.position"
+_ABOUT_TMK = (
+    "EXISTS (SELECT 1 FROM fact_entities AS own WHERE own.fact = facts.id AND own.entity = ?)"
+)
 _OLDEST = "facts.date_order, facts.position"
 
 
@@ -101,16 +104,11 @@ def closest_fact_ids(base: FactBase | Database, fact_id: str, n: int = 3) -> lis
     import re
 
     words = [word for word in re.split(r"[\W_]+", fact_id.casefold()) if word]
-    if not words:
-        return []
     ids = database_of(base).fact_ids()
     parts = {part for each in ids for part in each.split("-")}
-    near = {word: set(closest(word, parts, n=5, cutoff=0.75)) for word in words}
-    scored = [
-        (sum(bool(near[word] & set(each.split("-"))) for word in words), each) for each in ids
-    ]
-    found = sorted((pair for pair in scored if pair[0] == len(words)), key=lambda p: -p[0])
-    return [each for _, each in found[:n]]
+    near = [set(closest(word, parts, n=5, cutoff=0.75)) for word in words]
+    found = [each for each in ids if all(close & set(each.split("-")) for close in near)]
+    return found[:n] if words else []
 
 
 # --- partners and memberships -----------------------------------------------------------------
@@ -144,23 +142,16 @@ def partners(base: FactBase | Database, relation: str | None = None) -> list[Par
         for entity in known.entities
         if entity.relations and (wanted is None or wanted in entity.relations)
     ]
-    with_subject: dict[str, list[Fact]] = {entity.id: [] for entity in chosen}
-    if chosen:
-        marks = ", ".join("?" * len(chosen))
-        rows = database.connection.execute(
-            f"SELECT {FACT_COLUMNS}, named.entity FROM facts "
-            "JOIN fact_entities AS named ON named.fact = facts.id "
-            f"WHERE named.entity IN ({marks}) AND EXISTS (SELECT 1 FROM fact_entities AS own "
-            f"WHERE own.fact = facts.id AND own.entity = ?) ORDER BY {_OLDEST}",
-            [*with_subject, SUBJECT],
-        )
-        for row in rows:
-            with_subject[row[-1]].append(fact_of(row[:-1], database.files))
+    with_subject = _named(
+        database,
+        f"named.entity IN ({', '.join('?' * len(chosen))}) AND {_ABOUT_TMK} ORDER BY {_OLDEST}",
+        [*(entity.id for entity in chosen), SUBJECT],
+    )
     order = list(RELATIONS)
     found = [
         Partner(
             entity,
-            tuple(with_subject[entity.id]),
+            tuple(with_subject.get(entity.id, ())),
             known.entity(entity.parent) if entity.parent else None,
         )
         for entity in chosen
@@ -180,6 +171,18 @@ def _relation(relation: str) -> str:
     raise QueryError(f"unknown relation '{relation}'{known_hint(wanted, RELATIONS)}")
 
 
+def _named(database: Database, where: str, params: list[str]) -> dict[str, list[Fact]]:
+    """The facts meeting a condition, by each entity they name that it chose (`named.entity`)."""
+    found: dict[str, list[Fact]] = {}
+    for row in database.connection.execute(
+        f"SELECT {FACT_COLUMNS}, named.entity FROM facts "
+        f"JOIN fact_entities AS named ON named.fact = facts.id WHERE {where}",
+        params,
+    ):
+        found.setdefault(row[-1], []).append(fact_of(row[:-1], database.files))
+    return found
+
+
 class Membership(NamedTuple):
     """An association or alliance TMK joined: the joining fact and what it is expected to give."""
 
@@ -192,33 +195,21 @@ def memberships(base: FactBase | Database) -> list[Membership]:
     """Every body TMK joined, from its `membership` facts, in the order it joined them."""
     database = database_of(base)
     known = database.base
-    joined = list(
-        database.facts(
-            "facts.kind = 'membership' AND EXISTS (SELECT 1 FROM fact_entities AS own "
-            "WHERE own.fact = facts.id AND own.entity = ?)",
-            (SUBJECT,),
-            _OLDEST,
-        )
-    )
+    joined = list(database.facts(f"facts.kind = 'membership' AND {_ABOUT_TMK}", [SUBJECT], _OLDEST))
     bodies = {
         entity_id
         for fact in joined
         for entity_id in fact.entities
         if known.entity(entity_id).type in MEMBERSHIP_BODIES
     }
-    benefits: dict[str, list[Fact]] = {body: [] for body in bodies}
-    if bodies:
-        marks = ", ".join("?" * len(bodies))
-        for row in database.connection.execute(
-            f"SELECT {FACT_COLUMNS}, named.entity FROM facts "
-            "JOIN fact_entities AS named ON named.fact = facts.id "
-            f"WHERE facts.kind = 'benefit' AND named.entity IN ({marks}) "
-            "ORDER BY facts.position",
-            sorted(bodies),
-        ):
-            benefits[row[-1]].append(fact_of(row[:-1], database.files))
+    benefits = _named(
+        database,
+        f"facts.kind = 'benefit' AND named.entity IN ({', '.join('?' * len(bodies))}) "
+        "ORDER BY facts.position",
+        sorted(bodies),
+    )
     return [
-        Membership(known.entity(entity_id), fact, tuple(benefits[entity_id]))
+        Membership(known.entity(entity_id), fact, tuple(benefits.get(entity_id, ())))
         for fact in joined
         for entity_id in fact.entities
         if entity_id in bodies
@@ -248,13 +239,13 @@ def citations(base: FactBase | Database, facts: Iterable[Fact]) -> list[SourceUs
 def source_uses(base: FactBase | Database) -> list[SourceUse]:
     """Every source with the facts that cite it, in file order."""
     database = database_of(base)
-    citing: dict[str, list[Fact]] = {source.id: [] for source in database.base.sources}
+    citing: dict[str, list[Fact]] = {}
     for row in database.connection.execute(
         f"SELECT {FACT_COLUMNS}, cited.value FROM facts, json_each(facts.sources) AS cited "
         "ORDER BY facts.position"
     ):
-        citing[row[-1]].append(fact_of(row[:-1], database.files))
-    return [SourceUse(source, tuple(citing[source.id])) for source in database.base.sources]
+        citing.setdefault(row[-1], []).append(fact_of(row[:-1], database.files))
+    return [SourceUse(each, tuple(citing.get(each.id, ()))) for each in database.cited.sources]
 
 
 class Summary(NamedTuple):
@@ -320,5 +311,5 @@ def summarize(base: FactBase | Database, newest: int = 5) -> Summary:
         memberships_by_year=tuple(
             (year, tuple(found)) for year, found in sorted(by_year_joined.items())
         ),
-        newest=tuple(database.facts("", (), f"{_NEWEST} LIMIT {int(newest)}")),
+        newest=tuple(database.facts("1", (), f"{_NEWEST} LIMIT {int(newest)}")),
     )

@@ -8,6 +8,7 @@ is null; lists are always lists.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
@@ -48,66 +49,20 @@ def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
 
 
 def encode(rows: Iterable[Row], *, ascii: bool = False) -> Iterator[str]:
-    """The text of `dumps`, a row at a time, as the rows come: never all at once."""
-    value = _encoder(ascii)
-    start = "[\n  "
-    for row in rows:
-        yield start + value(row, "\n  ")
-        start = ",\n  "
-    yield "[]" if start == "[\n  " else "\n]"
+    """The text of `dumps`, a few hundred rows at a time, as the rows come: never all at once.
 
-
-_CONSTANTS = {None: "null", True: "true", False: "false"}
-
-
-def _encoder(ascii: bool) -> Callable[[object, str], str]:
-    """What encodes a value as `json.dumps(value, indent=2)` does, nested as deep as it says.
-
-    Its second argument is what starts a line at that depth: a line break and the spaces. The
-    json module encodes an indented value in Python, a piece at a time; this joins each list
-    and object at once, and encodes strings, most of what rows hold, with the json module's
-    own function in C: the same text in two thirds of the time. A value it does not know (a
-    number that is not finite, a tuple, a key that is not a string) goes to `json.dumps`.
+    Each piece is what `json.dumps(rows, indent=2)` writes of them. Encoding pieces rather than
+    rows leaves the garbage of one encoder a piece, not a row (the command line runs without
+    the cyclic collector).
     """
     import json  # only for output as JSON: rows are read on every run
-    from json.encoder import encode_basestring, encode_basestring_ascii
-    from math import isfinite
 
-    string = encode_basestring_ascii if ascii else encode_basestring
-
-    def members(item: dict[str, object], inner: str) -> list[str] | None:
-        """Each key and value of an object; None if a key is not a string, or a value fails."""
-        try:
-            return [
-                string(key) + ": " + (string(each) if isinstance(each, str) else value(each, inner))
-                for key, each in item.items()
-            ]  # fmt: skip
-        except TypeError:  # json.dumps says what it makes of another key, or what it cannot encode
-            return None
-
-    def value(item: object, pad: str) -> str:
-        inner = pad + "  "
-        if isinstance(item, str):
-            text = string(item)
-        elif item is None or item is True or item is False:
-            text = _CONSTANTS[item]
-        elif isinstance(item, list):
-            try:
-                parts = list(map(string, item))  # most lists are of strings
-            except TypeError:
-                parts = [value(each, inner) for each in item]
-            text = "[" + inner + ("," + inner).join(parts) + pad + "]" if item else "[]"
-        elif isinstance(item, dict) and (found := members(item, inner)) is not None:
-            text = "{" + inner + ("," + inner).join(found) + pad + "}" if item else "{}"
-        elif isinstance(item, int):
-            text = int.__repr__(item)
-        elif isinstance(item, float) and isfinite(item):
-            text = float.__repr__(item)
-        else:  # a number that is not finite, a tuple, a key that is not a string, ...
-            text = json.dumps(item, ensure_ascii=ascii, indent=2).replace("\n", pad)
-        return text
-
-    return value
+    start = "[\n"
+    iterator = iter(rows)
+    while piece := list(islice(iterator, 500)):
+        yield start + json.dumps(piece, ensure_ascii=ascii, indent=2)[2:-2]
+        start = ",\n"
+    yield "[]" if start == "[\n" else "\n]"
 
 
 class Each(Sequence[Row], Generic[_Item]):
@@ -281,8 +236,9 @@ def files(database: Database, builtin: Path, folder: Path | None) -> list[Row]:
         for origin in located:
             if origin is not None and origin.file in counts:
                 counts[origin.file][column] += 1
-    for name, count in zip(base.files, database.facts_per_file(), strict=True):
-        counts[name][2] = count
+    for number, count in database.facts_per_file().items():
+        if number is not None:
+            counts[base.files[number]][2] = count
     found: list[Row] = []
     for name, (n_sources, n_entities, n_facts) in counts.items():
         path = Path(name)

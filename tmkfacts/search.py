@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from tmkfacts import db as databases
 from tmkfacts.db import FACT_COLUMNS, WEIGHTS, Database, database_of, fact_of
@@ -82,10 +83,6 @@ class Query(NamedTuple):
     where: Filter = EVERY
     not_where: tuple[Filter, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
-
-    def expression(self) -> str:
-        """The FTS5 query of the terms; "" when there are none."""
-        return " AND ".join(term.expression() for term in self.terms)
 
 
 class Hit(NamedTuple):
@@ -168,17 +165,14 @@ class _Vocabulary:
             self._known[term] = row[0] if row else 0
         return self._known[term]
 
-    def starting(self, start: str) -> list[str]:
-        """The words that start so, most common first."""
-        rows = self.connection.execute(
-            "SELECT term FROM facts_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC, term",
-            (start, start + "\U0010ffff"),
+    def starts(self, start: str) -> bool:
+        """Whether a word starts so."""
+        return bool(
+            self.connection.execute(
+                "SELECT 1 FROM facts_vocab WHERE term >= ? AND term < ? LIMIT 1",
+                (start, start + "\U0010ffff"),
+            ).fetchone()
         )
-        return [term for (term,) in rows]
-
-    def every(self) -> list[tuple[str, int]]:
-        """Every word, and how many facts hold it."""
-        return self.connection.execute("SELECT term, doc FROM facts_vocab").fetchall()
 
     def spelt(self, term: str) -> Phrase | None:
         """The word as a fact writes it, which the index reads as `term`; None if none does."""
@@ -200,15 +194,9 @@ class _Vocabulary:
         return Phrase((term,), spellings[offset])
 
 
-_VOCABULARIES: dict[int, tuple[Database, _Vocabulary]] = {}
-
-
+@lru_cache(maxsize=4)
 def _vocabulary(database: Database) -> _Vocabulary:
-    kept = _VOCABULARIES.get(id(database))
-    if kept is None or kept[0] is not database:
-        _VOCABULARIES.clear()
-        kept = _VOCABULARIES[id(database)] = (database, _Vocabulary(database))
-    return kept[1]
+    return _Vocabulary(database)
 
 
 # --- parsing a query ---------------------------------------------------------------------------
@@ -265,31 +253,15 @@ def _terms(
     vocabulary: _Vocabulary, words: Sequence[str], *, keep_stopwords: bool
 ) -> tuple[list[Term], list[tuple[str, str]]]:
     """Bare words as terms: symbols and country codes, typos mended, synonyms, single words."""
-    units: list[_Unit] = []
-    plain: list[str] = []
-    for word in words:
-        if word in vocabulary.symbols or (word in COUNTRIES and word.isupper()):
-            units.append(_Unit(word, ""))
-        else:
-            spelt = WORD.findall(fold(word))
-            plain += spelt
-            units += (_Unit(each, "?") for each in spelt)
-    stemmed = iter(vocabulary.stems(plain) if plain else [])
-    found: list[_Unit] = []
-    for unit in units:
-        if not unit.stem:
-            found.append(unit)
-        elif stems := next(stemmed):  # a word of no letters or digits has none
-            found.append(_Unit(unit.typed, stems[0]))
-    units = found
+    units = _units(vocabulary, words)
     stopwords = vocabulary.stopwords
     dropping = any(unit.typed not in stopwords for unit in units) or not keep_stopwords
     corrections: list[tuple[str, str]] = []
     for position, unit in enumerate(units):
-        if unit.stem and unit.stem not in vocabulary.words and unit.typed not in stopwords:
-            if not _forms(vocabulary, unit) and (fixed := _mended(vocabulary, unit)):
-                units[position] = _Unit(fixed.text, fixed.stems[0])
-                corrections.append((unit.typed, fold(fixed.text)))
+        known = not unit.stem or unit.stem in vocabulary.words or unit.typed in stopwords
+        if not known and not _forms(vocabulary, unit) and (fixed := _nearest(vocabulary, unit)):
+            units[position] = _Unit(fixed.text, fixed.stems[0])
+            corrections.append((unit.typed, fold(fixed.text)))
     terms: list[Term] = []
     position = 0
     while position < len(units):
@@ -311,6 +283,27 @@ def _terms(
             terms.append(Term(unit.typed, tuple(_forms(vocabulary, unit))))
         position += 1
     return terms, corrections
+
+
+def _units(vocabulary: _Vocabulary, words: Sequence[str]) -> list[_Unit]:
+    """The words typed, folded and split as the index splits them, each with its stem."""
+    units: list[_Unit] = []
+    plain: list[str] = []
+    for word in words:
+        if word in vocabulary.symbols or (word in COUNTRIES and word.isupper()):
+            units.append(_Unit(word, ""))
+        else:
+            spelt = WORD.findall(fold(word))
+            plain += spelt
+            units += (_Unit(each, "?") for each in spelt)
+    stemmed = iter(vocabulary.stems(plain) if plain else [])
+    found: list[_Unit] = []
+    for unit in units:
+        if not unit.stem:
+            found.append(unit)
+        elif stems := next(stemmed):  # a word of no letters or digits has none
+            found.append(_Unit(unit.typed, stems[0]))
+    return found
 
 
 def _symbol(vocabulary: _Vocabulary, typed: str) -> Term:
@@ -361,44 +354,32 @@ def _forms(vocabulary: _Vocabulary, unit: _Unit) -> list[Phrase]:
             if len(stems) == 1 and stems[0] not in seen and vocabulary.count(stems[0]):
                 seen.add(stems[0])
                 forms.append(Phrase(stems, text))
-    if not forms and len(word) >= 3 and vocabulary.starting(word):
+    if not forms and len(word) >= 3 and vocabulary.starts(word):
         forms = [Phrase((word,), typed, prefix=True)]
     return forms
 
 
-def _mended(vocabulary: _Vocabulary, unit: _Unit) -> Phrase | None:
-    """The word of the fact base within a typo's reach of the typed word; None if none is.
+def _nearest(vocabulary: _Vocabulary, unit: _Unit, *, suggest: bool = False) -> Phrase | None:
+    """The known word, as a fact spells it, within a typo's reach of the typed word.
 
     Words are compared as spelt, not by stem. Reach grows with the word: none below four
-    letters, one edit up to six, then two; of equals, the most common word wins.
+    letters, one edit up to six, then two; of equals, the most common word wins. To `suggest`
+    a word, rather than search for it, reach is one edit further, from six letters on.
     """
-    typed = unit.typed
-    if len(typed) < 4 or not typed.isalpha():
-        return None
-    return _nearest(vocabulary, unit, 1 if len(typed) < 7 else 2)
-
-
-def _suggestion(vocabulary: _Vocabulary, unit: _Unit) -> str | None:
-    """A word one edit further than a typo's reach, to suggest: long words, same first letter."""
-    if len(unit.typed) < 6 or not unit.typed.isalpha():
-        return None
-    near = _nearest(vocabulary, unit, 3 if len(unit.typed) >= 7 else 2)
-    return near.text if near and near.text[0] == unit.typed[0] else None
-
-
-def _nearest(vocabulary: _Vocabulary, unit: _Unit, reach: int) -> Phrase | None:
-    """The known word, as a fact spells it, at most `reach` edits from the typed word."""
     from difflib import SequenceMatcher
 
     typed, word = unit.typed, unit.stem
+    if len(typed) < (6 if suggest else 4) or not typed.isalpha():
+        return None
+    reach = (1 if len(typed) < 7 else 2) + suggest
     counts = {
         term: count
-        for term, count in vocabulary.every()
+        for term, count in vocabulary.connection.execute("SELECT term, doc FROM facts_vocab")
         if abs(len(term) - len(word)) <= reach + 2 and term.isalpha()
     }
     best: tuple[int, int, str] | None = None
     found: Phrase | None = None
-    for term in dict.fromkeys(closest(word, counts, n=10, cutoff=0.5)):
+    for term in closest(word, counts, n=10, cutoff=0.5):
         spelt = vocabulary.spelt(term)
         if spelt is None:
             continue
@@ -408,6 +389,8 @@ def _nearest(vocabulary: _Vocabulary, unit: _Unit, reach: int) -> Phrase | None:
         rank = (edits, -counts[term], spelling)
         if edits <= reach and (best is None or rank < best):
             best, found = rank, Phrase(spelt.stems, spelling)
+    if suggest and found is not None and found.text[0] != typed[0]:
+        return None
     return found
 
 
@@ -418,8 +401,9 @@ def _filter(name: str, value: str, vocabulary: _Vocabulary) -> Filter:
     """The Filter a field filter such as `kind:membership` or `date:2025Q1` stands for."""
     if not value:
         raise QueryError(f"'{name}:' needs a value, as in {_EXAMPLES[name]}")
-    if name in _LISTS:
-        return _LISTS[name](value)
+    lists = {"kind": "kinds", "entity": "entities", "material": "materials", "tag": "tags"}
+    if name in lists:
+        return EVERY._replace(**{lists[name]: (value,)})  # type: ignore[arg-type]
     if name == "country":
         return Filter(countries=(_country(value, vocabulary),))
     if name == "after":
@@ -436,12 +420,6 @@ def _filter(name: str, value: str, vocabulary: _Vocabulary) -> Filter:
     return Filter(since=since, until=until)
 
 
-_LISTS: dict[str, Callable[[str], Filter]] = {
-    "kind": lambda value: Filter(kinds=(value,)),
-    "entity": lambda value: Filter(entities=(value,)),
-    "material": lambda value: Filter(materials=(value,)),
-    "tag": lambda value: Filter(tags=(value,)),
-}
 _EXAMPLES = {
     "kind": "kind:membership",
     "entity": "entity:chalieco",
@@ -493,8 +471,9 @@ def _country(value: str, vocabulary: _Vocabulary) -> str:
 
 def _both(first: Filter, second: Filter) -> Filter:
     """A filter that needs both: lists add up and date ranges narrow."""
-    since = max((d for d in (first.since, second.since) if d), key=_first_day, default=None)
-    until = min((d for d in (first.until, second.until) if d), key=_last_day, default=None)
+    dates = (first.since, second.since), (first.until, second.until)
+    since = max(filter(None, dates[0]), key=lambda date: date.first_day, default=None)
+    until = min(filter(None, dates[1]), key=lambda date: date.last_day, default=None)
     return first._replace(
         kinds=first.kinds + second.kinds,
         entities=first.entities + second.entities,
@@ -504,14 +483,6 @@ def _both(first: Filter, second: Filter) -> Filter:
         since=since,
         until=until,
     )
-
-
-def _first_day(date: PartialDate) -> dt.date:
-    return date.first_day
-
-
-def _last_day(date: PartialDate) -> dt.date:
-    return date.last_day
 
 
 # --- searching ------------------------------------------------------------------------------------
@@ -535,25 +506,24 @@ def search(
     query = parse(database, text)
     vocabulary = _vocabulary(database)
     conditions, params = [], []
-    for chosen, keep in ((where or EVERY, True), (query.where, True)):
+    for chosen, negation in [(where or EVERY, ""), (query.where, "")] + [
+        (each, "NOT ") for each in query.not_where
+    ]:
         sql, values = condition(database, chosen)
-        conditions.append(sql if keep else f"NOT ({sql})")
-        params += values
-    for chosen in query.not_where:
-        sql, values = condition(database, chosen)
-        conditions.append(f"NOT ({sql})")
+        conditions.append(f"{negation}({sql})")
         params += values
     if any(not term.phrases for term in query.terms):
         return Results((), query.corrections, _hint(database, vocabulary, query))
     labels = tuple(term.label for term in query.terms)
-    within = _within(_both(where or EVERY, query.where))
+    scope = _both(where or EVERY, query.where)
     order = "score DESC, facts.date_order DESC, facts.position"
-    order_params: list[object] = []
-    if within is not None:
+    order_params: list[dt.date] = []
+    if scope.since or scope.until:  # a fact certainly within the range before one that may be
         order = f"(facts.first_day >= ? AND facts.last_day <= ?) DESC, {order}"
-        order_params = list(within)
+        since = scope.since.first_day if scope.since else dt.date.min
+        order_params = [since, scope.until.last_day if scope.until else dt.date.max]
     excluded = " OR ".join(term.expression() for term in query.excluded if term.phrases)
-    positive = query.expression()
+    positive = " AND ".join(term.expression() for term in query.terms)
     highlights = ""
     if marks and positive:
         highlights = (
@@ -574,18 +544,19 @@ def search(
         if excluded:
             sql += " AND facts.rowid NOT IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?)"
             params = [excluded, *params]
-    sql += "".join(f" AND {each}" for each in conditions if each != "1")
+    sql += "".join(f" AND {each}" for each in conditions if each != "(1)")
     sql += f" ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {max(int(limit), 1)}"
-    rows = database.connection.execute(sql, [*params, *order_params]).fetchall()
+    dates = [date.isoformat() for date in order_params]
+    rows = database.connection.execute(sql, [*params, *dates]).fetchall()
     hits = tuple(_hits(rows, database.files, labels, bool(highlights)))
     hint = None if hits else _hint(database, vocabulary, query)
     return Results(hits[:limit], query.corrections, hint)
 
 
 def _hits(
-    rows: list[tuple[object, ...]], files: tuple[str, ...], labels: tuple[str, ...], marked: bool
+    rows: list[tuple[Any, ...]], files: tuple[str, ...], labels: tuple[str, ...], marked: bool
 ) -> Iterator[Hit]:
     size = len(FACT_COLUMNS.split(","))
     for row in rows:
@@ -597,26 +568,16 @@ def _hits(
                 for found in re.findall(f"{_MARK}([^{_END}]*){_END}", str(text))
                 for word in WORD.findall(found)
             )
-        yield Hit(fact_of(row[:size], files), float(row[size]), labels, words)  # type: ignore[arg-type]
-
-
-def _within(where: Filter) -> tuple[str, str] | None:
-    """The range a fact's whole date must lie in to be certainly within the filter's range."""
-    if where.since is None and where.until is None:
-        return None
-    since = where.since.first_day if where.since else dt.date.min
-    until = where.until.last_day if where.until else dt.date.max
-    return since.isoformat(), until.isoformat()
+        yield Hit(fact_of(row[:size], files), float(row[size]), labels, words)
 
 
 def _hint(database: Database, vocabulary: _Vocabulary, query: Query) -> str | None:
     """Why nothing was found, when a word or a filter's value is unknown."""
     for term in query.terms:
         if not term.phrases:
-            near = _suggestion(vocabulary, _Unit(term.label, term.label))
-            return f"no fact has the word '{term.label}'" + (
-                f" (did you mean '{near}'?)" if near else ""
-            )
+            near = _nearest(vocabulary, _Unit(term.label, term.label), suggest=True)
+            hint = f" (did you mean '{near.text}'?)" if near else ""
+            return f"no fact has the word '{term.label}'{hint}"
     reason = explain_miss(database, query.where)
     if reason is None and len(query.terms) > 1:
         reason = "no fact matches all of " + ", ".join(f"'{term.label}'" for term in query.terms)

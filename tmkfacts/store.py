@@ -22,15 +22,7 @@ from typing import NamedTuple, TypeVar
 import tomli
 
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
-from tmkfacts.locations import (
-    BUILTIN,
-    MAX_FILE_BYTES,
-    StrPath,
-    builtin_path,
-    default_paths,
-    resolve,
-    user_data_dir,
-)
+from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import (
     Entity,
     Fact,
@@ -65,22 +57,6 @@ _FIELDS: dict[str, frozenset[str]] = {
 }
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
-
-
-__all__ = [
-    "BUILTIN",
-    "MAX_FILE_BYTES",
-    "Cut",
-    "Segment",
-    "builtin_path",
-    "cut_files",
-    "default_paths",
-    "facts_of",
-    "load",
-    "loads",
-    "resolve",
-    "user_data_dir",
-]
 
 
 def load(paths: Iterable[StrPath] | None = None) -> FactBase:
@@ -118,9 +94,7 @@ class Segment(NamedTuple):
 
 
 class Cut(NamedTuple):
-    """Fact files cut at their [[fact]] headers: their sources and entities, read and checked,
-    and the bytes and segments of each file's facts, not yet parsed.
-    """
+    """Fact files cut at their [[fact]] headers: sources and entities read, facts not yet."""
 
     base: FactBase  # without facts
     data: list[bytes]
@@ -148,14 +122,10 @@ def cut_files(paths: Sequence[Path]) -> Cut | None:
             raw = path.read_bytes()
         except OSError:
             return None
-        if len(raw) > MAX_FILE_BYTES:
-            return None
         starts = [match.start() for match in _FACT_HEADER.finditer(raw)]
         head_end = starts[0] if starts else len(raw)
-        if _OTHER_HEADER.search(raw, head_end):
-            return None
         head = _parse(str(path), raw[:head_end])
-        if head.problems or head.facts:
+        if len(raw) > MAX_FILE_BYTES or _OTHER_HEADER.search(raw, head_end) or head.facts:
             return None
         heads.append(head)
         data.append(raw)
@@ -168,15 +138,10 @@ def cut_files(paths: Sequence[Path]) -> Cut | None:
             found.append(Segment(start, end, line, blake2b(piece, digest_size=16).digest()))
             line += piece.count(b"\n")
         segments.append(found)
-    if _cross_problems(heads):
+    try:
+        return Cut(_assemble(heads, []), data, segments, digests)
+    except FactsError:
         return None
-    base = FactBase(
-        sources=tuple(source for one in heads for source in one.sources),
-        entities=tuple(entity for one in heads for entity in one.entities),
-        facts=(),
-        files=tuple(str(path) for path in paths),
-    )
-    return Cut(base, data, segments, digests)
 
 
 def facts_of(cut: Cut, file: int, segments: Sequence[Segment]) -> list[Fact] | None:
@@ -184,33 +149,25 @@ def facts_of(cut: Cut, file: int, segments: Sequence[Segment]) -> list[Fact] | N
 
     None for any problem in them: `load` then reads the files whole and says what it is.
     """
-    if not segments:
-        return []
-    raw = cut.data[file][segments[0].start : segments[-1].end]
     name = cut.base.files[file]
-    text = _decode(name, raw)
-    if isinstance(text, Problem):
-        return None
+    text = _decode(name, cut.data[file][segments[0].start : segments[-1].end] if segments else b"")
     try:
-        document = tomli.loads(text)
+        document = tomli.loads(text) if isinstance(text, str) else {}
     except (tomli.TOMLDecodeError, RecursionError):
-        return None
+        document = {}
     tables = document.get("fact")
-    if document.keys() != {"fact"} or not isinstance(tables, list) or len(tables) != len(segments):
-        return None
+    if not isinstance(tables, list) or document.keys() != {"fact"} or len(tables) != len(segments):
+        return [] if not segments else None
     # Each record is placed at its segment's line; the lines of keys matter only for problems,
     # which `load` finds again, placed precisely.
     spans = {"source": [], "entity": [], "fact": [_Span(segment.line) for segment in segments]}
     parsed = _read_document(name, document, spans, {})
-    if parsed.problems:
-        return None
     known = {
         "entity": {entity.id for entity in cut.base.entities},
         "source": {source.id for source in cut.base.sources},
     }
-    for ref in parsed.refs:
-        if not known[ref.table].issuperset(ref.targets):
-            return None
+    if parsed.problems or any(not known[r.table].issuperset(r.targets) for r in parsed.refs):
+        return None
     return parsed.facts
 
 
@@ -254,7 +211,6 @@ _LINE = re.compile(r"[^\n]+")
 _ARRAY_HEADER = re.compile(r"\s*\[\[\s*([^\]]*?)\s*\]\]")
 _TABLE_HEADER = re.compile(r"\s*\[")
 _NAMES = {"[[fact]]": "fact", "[[fact.figures]]": "fact.figures"}  # the usual headers, quickly
-_HEADER_LINE = re.compile(r"^[^\S\n]*\[[^\n]*", re.MULTILINE)
 _KEY_LINE = re.compile(r"""\s*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
 
 
