@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -179,3 +180,33 @@ def test_the_export_is_the_database_search_uses(tmp_path):
             ).fetchall()
 
     assert schema(target) == schema(kept)
+
+
+def test_the_index_reads_the_columns_and_words_search_weighs_and_stems(tmp_path):
+    database = db.load([MINI])
+    connection = database.connection
+    columns = [row[1] for row in connection.execute("PRAGMA table_info(facts_fts)")]
+    assert columns == list(db.WEIGHTS)
+    (sql,) = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'facts_fts'").fetchone()
+    assert f"tokenize='{db.TOKENIZE}'" in sql
+    # Datasette finds a table's full-text index by this pattern, and searches it in its search box.
+    (found,) = connection.execute(
+        "SELECT name FROM sqlite_master WHERE rootpage = 0 "
+        """AND sql LIKE '%VIRTUAL TABLE%USING FTS%content="facts"%'"""
+    ).fetchone()
+    assert found == "facts_fts"
+
+
+def test_a_change_of_the_schema_file_is_a_change_of_code():
+    schema = Path(db.__file__).with_name("database.sql")
+    status = schema.stat()
+    db.code_stamp.cache_clear()
+    before = db.code_stamp()
+    try:
+        os.utime(schema, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))
+        db.code_stamp.cache_clear()
+        assert db.code_stamp() != before  # so every database is written anew
+    finally:
+        os.utime(schema, ns=(status.st_atime_ns, status.st_mtime_ns))
+        db.code_stamp.cache_clear()
+    assert db.code_stamp() == before

@@ -38,7 +38,7 @@ CREATE TABLE search_phrases (
 -- The columns in the order of db.WEIGHTS; the tokenizer is db.TOKENIZE.
 CREATE VIRTUAL TABLE facts_fts USING fts5(
     title, kind, names, topics, countries, text, details, id, period,
-    content='facts', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+    content="facts", content_rowid="rowid", tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE facts_vocab USING fts5vocab(facts_fts, 'row');
 CREATE VIRTUAL TABLE facts_vocab_instance USING fts5vocab(facts_fts, 'instance');

@@ -275,7 +275,7 @@ def code_stamp() -> str:
 
     here = Path(__file__).parent
     digest = blake2b(f"{FORMAT} {__version__} {sqlite3.sqlite_version}".encode(), digest_size=16)
-    for path in [*sorted(here.glob("*.py")), here / "lexicon.toml"]:
+    for path in [*sorted(here.glob("*.py")), here / "lexicon.toml", here / "database.sql"]:
         status = path.stat()
         digest.update(f"{path.name}:{status.st_size}:{status.st_mtime_ns}\n".encode())
     return digest.hexdigest()
