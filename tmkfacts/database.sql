@@ -45,7 +45,7 @@ CREATE VIRTUAL TABLE facts_vocab_instance USING fts5vocab(facts_fts, 'instance')
 -- after the rows are written
 CREATE INDEX facts_by_date ON facts(date_order, position);
 CREATE INDEX facts_by_position ON facts(position);
-CREATE INDEX fact_entities_by_fact ON fact_entities(fact);
+CREATE INDEX fact_entities_by_fact ON fact_entities(fact, entity);
 CREATE INDEX fact_entities_by_entity ON fact_entities(entity);
 CREATE INDEX search_phrases_by_first ON search_phrases(first, grp);
 CREATE INDEX search_phrases_by_group ON search_phrases(grp);

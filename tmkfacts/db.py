@@ -148,11 +148,15 @@ def fact_of(row: Sequence[Any], files: Sequence[str]) -> Fact:
     fact_id, date, kind, title, text, entities, sources, date_note, place = row[:9]
     materials, figures, tags, file, line = row[9:]
     return Fact(
-        fact_id, PartialDate.parse(date), kind, title, text, tuple(loads(entities)),
-        tuple(loads(sources)), date_note, place, tuple(loads(materials)),
-        tuple(Figure(*each) for each in loads(figures)), tuple(loads(tags)),
-        _origin(files, file, line),
+        fact_id, PartialDate.parse(date), kind, title, text, _slugs(entities), _slugs(sources),
+        date_note, place, _slugs(materials), tuple(Figure(*each) for each in loads(figures)),
+        _slugs(tags), _origin(files, file, line),
     )  # fmt: skip
+
+
+def _slugs(array: str) -> tuple[str, ...]:
+    """The ids, materials or tags of a JSON array as `_ids` writes it: slugs, unescaped."""
+    return tuple(array[2:-2].split('", "')) if len(array) > 2 else ()
 
 
 def _origin(files: Sequence[str], file: int | None, line: int | None) -> Origin | None:

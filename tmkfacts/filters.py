@@ -37,10 +37,7 @@ class Filter(NamedTuple):
 
 EVERY = Filter()
 
-_NAMES = (
-    "EXISTS (SELECT 1 FROM fact_entities AS named WHERE named.fact = facts.id "
-    "AND named.entity IN ({}))"
-)
+_NAMES = "facts.id IN (SELECT fact FROM fact_entities WHERE entity IN ({}))"
 
 
 def condition(database: Database, where: Filter) -> tuple[str, list[object]]:
