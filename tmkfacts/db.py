@@ -26,6 +26,7 @@ from functools import cache, cached_property, lru_cache
 from itertools import groupby
 from pathlib import Path
 from sqlite3 import Connection
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from tmkfacts.dates import PartialDate
@@ -48,12 +49,9 @@ WEIGHTS: dict[str, float] = {
 #: How the index splits and compares words: case, accents and English endings do not matter.
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
-#: The tables, and their indexes (written once the rows are), in database.sql.
-SCHEMA, INDEXES = (Path(__file__).with_name("database.sql").read_text(encoding="utf-8")
-                   .split("-- after the rows are written"))  # fmt: skip
 #: Changes whenever what the database holds, or how, changes.
 FORMAT = "1"
-#: The columns a Fact is made of, in the order `_fact` reads them.
+#: The columns a Fact is made of, in the order `fact_of` reads them.
 FACT_COLUMNS = (
     "facts.id, facts.date, facts.kind, facts.title, facts.text, facts.entities, facts.sources, "
     "facts.date_note, facts.place, facts.materials, facts.figures, facts.tags, facts.file, "
@@ -186,8 +184,8 @@ def cache_dir() -> Path | None:
 def load(
     paths: Iterable[StrPath] | None = None,
     *,
-    reading: Callable[[int], object] | None = None,
-    warn: Callable[[str], object] | None = None,
+    reading: Callable[[int], object] = lambda _size: None,
+    warn: Callable[[str], object] = lambda _line: None,
 ) -> Database:
     """The database of these fact files (default: the shipped base and the user's own).
 
@@ -205,17 +203,15 @@ def load(
         store.load(files)
         raise  # not reached: a file that cannot be read is a FactsError
     if folder is None:
-        return _in_memory(files, reading)
+        _tell(reading, files)
+        return Database(_build(files, None, "", None))
     path = folder / f"facts-{key}.db"
     if path.exists():
         try:
             return Database.open(path)
         except sqlite3.DatabaseError:
-            if warn is not None:
-                warn(f"the cached database {path} was damaged; rebuilding it")
+            warn(f"the cached database {path} was damaged; rebuilding it")
             path.unlink(missing_ok=True)
-        except OSError:
-            pass
     _tell(reading, files)
     temporary = _temporary(folder)
     try:
@@ -223,7 +219,7 @@ def load(
         _build(files, folder, key, temporary).close()
         temporary.replace(path)
     except (OSError, sqlite3.OperationalError):  # a read-only or full disk: work in memory
-        return _in_memory(files, None)
+        return Database(_build(files, None, "", None))
     finally:  # gone once renamed; else, half written
         with suppress(OSError):
             temporary.unlink(missing_ok=True)
@@ -246,11 +242,6 @@ def _of_base(base: FactBase) -> Database:
     return of_base(base)
 
 
-def _in_memory(files: list[Path], reading: Callable[[int], object] | None) -> Database:
-    _tell(reading, files)
-    return Database(_build(files, None, "", None))
-
-
 def _connect(path: Path | None) -> Connection:
     """A new, empty database to write: in this file, or in memory."""
     if path is not None:
@@ -263,10 +254,9 @@ def _connect(path: Path | None) -> Connection:
     return connection
 
 
-def _tell(told: Callable[[int], object] | None, files: list[Path]) -> None:
-    if told is not None:
-        with suppress(OSError):
-            told(sum(path.stat().st_size for path in files))
+def _tell(told: Callable[[int], object], files: list[Path]) -> None:
+    with suppress(OSError):
+        told(sum(path.stat().st_size for path in files))
 
 
 # --- the key: the files' content, their names and this code ------------------------------------
@@ -298,32 +288,34 @@ def _key(files: Sequence[Path], folder: Path | None) -> str:
     any later write sets a file's change time to the time then, which no user can set back.
     """
     statuses = [path.stat() for path in files]
-    if any(
-        s.st_size > MAX_FILE_BYTES or not p.is_file() for p, s in zip(files, statuses, strict=True)
-    ):
+    if any(s.st_size > MAX_FILE_BYTES or not S_ISREG(s.st_mode) for s in statuses):
         raise OSError("not a fact file that can be read")
-    stamps = _stamps(files)
+    stamps = _stamps(files, statuses)
     stamp = blake2b(f"{code_stamp()}{stamps}".encode("utf-8", "surrogatepass"), digest_size=20)
     memo = folder / f"stamp-{stamp.hexdigest()}" if folder and os.name == "posix" else None
-    with suppress(OSError):
-        if memo is not None:
+    if memo is not None:
+        with suppress(OSError):
             return memo.read_text(encoding="ascii")
     began = time.time_ns()
+    key = _hashed(files)
+    latest = max((max(s.st_mtime_ns, s.st_ctime_ns) for s in statuses), default=0)
+    if memo and latest <= began - SETTLED_NS and _stamps(files, map(os.stat, files)) == stamps:
+        with suppress(OSError):
+            _write_atomically(memo, key.encode())
+    return key
+
+
+def _hashed(files: Sequence[Path]) -> str:
     digest = blake2b(code_stamp().encode(), digest_size=20)
     for path in files:
         content = blake2b(path.read_bytes(), digest_size=20).hexdigest()
         digest.update(f"\n{path}\0{content}".encode("utf-8", "surrogatepass"))
-    latest = max((max(s.st_mtime_ns, s.st_ctime_ns) for s in statuses), default=0)
-    if memo is not None and latest <= began - SETTLED_NS and _stamps(files) == stamps:
-        with suppress(OSError):
-            _write_atomically(memo, digest.hexdigest().encode())
     return digest.hexdigest()
 
 
-def _stamps(files: Sequence[Path]) -> str:
-    """What tells a file apart from itself changed: where it is, its size and its times."""
-    found = [(s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
-             for s in (path.stat() for path in files)]  # fmt: skip
+def _stamps(files: Sequence[Path], statuses: Iterable[os.stat_result]) -> str:
+    """What tells files apart from themselves changed: where they are, their sizes and times."""
+    found = [(s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns) for s in statuses]
     return repr(list(zip(map(str, files), found, strict=True)))
 
 
@@ -394,7 +386,7 @@ def _build(files: list[Path], folder: Path | None, key: str, path: Path | None) 
                 return connection
             connection.close()
         connection = _connect(path)
-        connection.executescript(SCHEMA)
+        connection.executescript(_schema()[0])
         _write_head(connection, cut.base)
         with suppress(sqlite3.IntegrityError):  # a fact id twice
             if _write_cut(connection, cut):
@@ -403,6 +395,13 @@ def _build(files: list[Path], folder: Path | None, key: str, path: Path | None) 
         connection.close()
     # Files that cannot be cut into facts, or hold a problem: read whole, which says what it is.
     return _write_base(_connect(path), store.load(files), key)
+
+
+@cache
+def _schema() -> list[str]:
+    """The tables, and the indexes written once the rows are: database.sql."""
+    sql = Path(__file__).with_name("database.sql").read_text(encoding="utf-8")
+    return sql.split("-- after the rows are written")
 
 
 def _remember(latest: Path | None, key: str) -> None:
@@ -433,7 +432,7 @@ def _write_cut(connection: Connection, cut: store.Cut) -> bool:
 
 def _write_base(connection: Connection, base: FactBase, key: str) -> Connection:
     """Write a base already read, each fact where its origin says it was."""
-    connection.executescript(SCHEMA)
+    connection.executescript(_schema()[0])
     _write_head(connection, base)
     files = {name: number for number, name in enumerate(base.files)}
     writer = _FactWriter(connection, base)
@@ -527,7 +526,7 @@ def _ids(values: tuple[str, ...]) -> str:
 
 def _finish(connection: Connection, base: FactBase, *, key: str) -> Connection:
     """Index the facts written, note what the database is, and write it out."""
-    connection.executescript(INDEXES)
+    connection.executescript(_schema()[1])
     connection.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
     _write_phrases(connection, base)
     connection.executemany(
