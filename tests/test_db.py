@@ -210,3 +210,18 @@ def test_a_change_of_the_schema_file_is_a_change_of_code():
         os.utime(schema, ns=(status.st_atime_ns, status.st_mtime_ns))
         db.code_stamp.cache_clear()
     assert db.code_stamp() == before
+
+
+def test_building_forgets_old_databases_and_what_the_engine_before_kept(tmp_path):
+    folder = db.cache_dir()
+    assert folder is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    left = [folder / "index-old.sqlite", folder / "base-old.marshal", folder / "stat-memo.marshal"]
+    for path in left:
+        path.write_bytes(b"old")
+    facts = tmp_path / "facts.toml"
+    for number in range(6):
+        facts.write_text(MINI.read_text().replace("Acme", f"Acme {number}", 1))
+        db.load([facts])
+    assert not any(path.exists() for path in left)
+    assert len(databases()) == 4

@@ -340,28 +340,20 @@ _ABANDONED = 24 * 3600
 
 
 def _tidy(folder: Path, kept: Path) -> None:
-    """Forget all but the newest few databases, and temporary files that processes left."""
-    with suppress(OSError):
-        entries = sorted(folder.glob("facts-*.db"), key=_age)
-        for old in entries[_KEPT:]:
+    """Forget all but the newest few databases, and what processes left or older versions kept."""
+
+    def newest(pattern: str) -> list[Path]:
+        return sorted(folder.glob(pattern), key=lambda path: -path.stat().st_mtime)
+
+    with suppress(OSError):  # another tmkfacts tidying up at once finishes the job
+        for old in newest("facts-*.db")[_KEPT:] + newest("stamp-*")[4 * _KEPT :]:
             if old != kept:
                 old.unlink(missing_ok=True)
-        before = time.time() - _ABANDONED
+        for old in newest("latest-*")[4 * _KEPT :] + newest("index-*.sqlite") + newest("*.marshal"):
+            old.unlink(missing_ok=True)  # the last two: what the engine before this one kept
         for temporary in folder.glob(".facts-*.tmp"):
-            with suppress(OSError):
-                if temporary.stat().st_mtime < before:
-                    temporary.unlink()
-        for pattern in ("stamp-*", "latest-*"):
-            for old in sorted(folder.glob(pattern), key=_age)[4 * _KEPT :]:
-                old.unlink(missing_ok=True)
-
-
-def _age(path: Path) -> float:
-    """A sort key that puts the newest files first."""
-    try:
-        return -path.stat().st_mtime
-    except OSError:
-        return 0.0
+            if temporary.stat().st_mtime < time.time() - _ABANDONED:
+                temporary.unlink(missing_ok=True)
 
 
 # --- building ------------------------------------------------------------------------------------
