@@ -6,7 +6,7 @@ The properties (tests/test_properties.py and the search property in tests/test_s
 random valid fact bases load and keep every character through JSON; random bytes and random
 TOML-like text give a fact base or the loader's own error; random queries give hits or a
 QueryError, and with a limit the first of the hits they give without one; random values are
-encoded as JSON as `json.dumps` indents them. CI runs the same properties with 100 examples
+encoded as JSON as `json.dumps` indents them. CI runs the same properties with 50 examples
 each.
 """
 
