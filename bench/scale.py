@@ -4,7 +4,7 @@
     python bench/scale.py 1000 10000       # other sizes: the targets compare the last, first
 
 For each size, bench/gen_facts.py writes a base; then this times, each command in a process of
-its own and each figure the median of several runs:
+its own and each figure the median of several runs, the sizes' runs alternating:
 - tomli: a process that only parses the file with tomli (the floor every target is set against);
 - first search: `search rhenium --json --limit 20` of the new file, into an empty cache: it
   parses and validates every record and writes the SQLite database with its FTS5 index;
@@ -59,35 +59,49 @@ def edited(text: str, number: int) -> str:
     return text[:at] + f"Edited {number}: " + text[at:]
 
 
-def measure(count: int, folder: Path) -> dict[str, float]:
-    """Every figure of one size, in seconds and KiB."""
-    facts = folder / f"facts-{count}.toml"
-    subprocess.run(
-        [sys.executable, str(HERE / "gen_facts.py"), str(count), "--out", str(facts)], check=True
-    )
-    parse = [sys.executable, "-c", f"import tomli; tomli.loads(open({str(facts)!r}).read())"]
-    search = [*script(), *QUERY, "--data", str(facts)]
-    tomli_runs = [timed(parse, dict(os.environ)) for _ in range(ROUNDS)]
-    firsts = []
+def measure(sizes: list[int], folder: Path) -> dict[int, dict[str, float]]:
+    """Every figure of each size, in seconds and KiB.
+
+    The runs of the sizes alternate (tomli, then a first search; the repeated searches), so
+    that a machine busier at one moment than at another weighs on them alike.
+    """
+    files = {count: folder / f"facts-{count}.toml" for count in sizes}
+    for count, facts in files.items():
+        generate = [sys.executable, str(HERE / "gen_facts.py"), str(count), "--out", str(facts)]
+        subprocess.run(generate, check=True)
+
+    def search(count: int, cache: str) -> tuple[float, int]:
+        env = {**os.environ, "XDG_CACHE_HOME": str(folder / f"cache-{count}-{cache}")}
+        return timed([*script(), *QUERY, "--data", str(files[count])], env)
+
+    runs: dict[int, dict[str, list[tuple[float, int]]]] = {
+        count: {"tomli": [], "first": [], "repeated": [], "edit": []} for count in sizes
+    }
     for round_ in range(ROUNDS):
-        env = {**os.environ, "XDG_CACHE_HOME": str(folder / f"cache-{count}-{round_}")}
-        firsts.append(timed(search, env))
-    env = {**os.environ, "XDG_CACHE_HOME": str(folder / f"cache-{count}-0")}
-    repeated = [timed(search, env)[0] for _ in range(REPEATS)]
-    original = facts.read_text(encoding="utf-8")
-    edits = []
-    for number in range(ROUNDS):
-        facts.write_text(edited(original, number), encoding="utf-8")
-        edits.append(timed(search, env)[0])
-    facts.write_text(original, encoding="utf-8")
+        for count, facts in files.items():
+            parse = [
+                sys.executable,
+                "-c",
+                f"import tomli; tomli.loads(open({str(facts)!r}).read())",
+            ]
+            runs[count]["tomli"].append(timed(parse, dict(os.environ)))
+            runs[count]["first"].append(search(count, str(round_)))
+    for _ in range(REPEATS):
+        for count in sizes:
+            runs[count]["repeated"].append(search(count, "0"))
+    for count, facts in files.items():
+        original = facts.read_text(encoding="utf-8")
+        for number in range(ROUNDS):
+            facts.write_text(edited(original, number), encoding="utf-8")
+            runs[count]["edit"].append(search(count, "0"))
     return {
-        "size_mb": facts.stat().st_size / 1e6,
-        "tomli": statistics.median(t for t, _ in tomli_runs),
-        "tomli_kib": statistics.median(m for _, m in tomli_runs),
-        "first": statistics.median(t for t, _ in firsts),
-        "first_kib": max(m for _, m in firsts),
-        "repeated": statistics.median(repeated),
-        "edit": statistics.median(edits),
+        count: {
+            "size_mb": files[count].stat().st_size / 1e6,
+            "tomli_kib": statistics.median(memory for _, memory in found["tomli"]),
+            "first_kib": max(memory for _, memory in found["first"]),
+            **{name: statistics.median(time for time, _ in times) for name, times in found.items()},
+        }
+        for count, found in runs.items()
     }
 
 
@@ -97,7 +111,7 @@ def main() -> int:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 100_000])
     sizes = parser.parse_args().sizes
     with tempfile.TemporaryDirectory() as name:
-        found = {count: measure(count, Path(name)) for count in sizes}
+        found = measure(sizes, Path(name))
     print(f"{os.cpu_count()} cores; medians: tomli and first searches of {ROUNDS}, repeated of "
           f"{REPEATS}, edits of {ROUNDS}")  # fmt: skip
     print(f"{'facts':>8} {'MB':>6} {'tomli':>8} {'first':>8} {'repeated':>9} {'edit':>8} "

@@ -471,16 +471,12 @@ class _FactWriter:
         self, fact: Fact, position: int, file: int | None, line: int | None, digest: bytes | None
     ) -> None:
         """Add a fact, at this place in the files."""
-        date = fact.date
-        month = date.month or 0
-        period = str(date.year) + (f" {_MONTHS[month - 1]}" if month else "")
+        *dated, period = _dated(fact.date)
         details = " ".join(
             [fact.place or "", *(_figure_text(figure) for figure in fact.figures)]
         ).strip()
         self.facts.append((
-            fact.id, str(date), date.precision, date.first_day.isoformat(),
-            date.last_day.isoformat(), date.order,
-            fact.date_note, fact.kind, fact.title, fact.text, fact.place,
+            fact.id, *dated, fact.date_note, fact.kind, fact.title, fact.text, fact.place,
             _ids(fact.entities), _ids(fact.sources), _ids(fact.materials), _ids(fact.tags),
             json.dumps([list(figure) for figure in fact.figures]) if fact.figures else "[]",
             position, file, line, digest,
@@ -509,6 +505,14 @@ class _FactWriter:
         connection.executemany("INSERT INTO fact_entities VALUES (?, ?)", self.named)
         self.named.clear()
         self.facts.clear()
+
+
+@lru_cache(maxsize=4096)
+def _dated(date: PartialDate) -> tuple[str, str, str, str, int, str]:
+    """A date's columns: as written, its precision, first and last days, order, and words."""
+    month = f" {_MONTHS[date.month - 1]}" if date.month else ""
+    first, last = date.first_day.isoformat(), date.last_day.isoformat()
+    return str(date), date.precision, first, last, date.order, f"{date.year}{month}"
 
 
 def _ids(values: tuple[str, ...]) -> str:

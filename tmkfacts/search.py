@@ -17,10 +17,11 @@ a fact certainly within the range comes before one that only overlaps it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from tmkfacts import db as databases
 from tmkfacts.db import FACT_COLUMNS, WEIGHTS, Database, database_of, fact_of
@@ -524,51 +525,50 @@ def search(
         order_params = [since, scope.until.last_day if scope.until else dt.date.max]
     excluded = " OR ".join(term.expression() for term in query.excluded if term.phrases)
     positive = " AND ".join(term.expression() for term in query.terms)
-    highlights = ""
-    if marks and positive:
-        highlights = (
-            f", highlight(facts_fts, 0, '{_MARK}', '{_END}')"
-            f", highlight(facts_fts, {list(WEIGHTS).index('text')}, '{_MARK}', '{_END}')"
-        )
     if positive:
         weights = ", ".join(str(weight) for weight in WEIGHTS.values())
         match = f"({positive}) NOT ({excluded})" if excluded else positive
         sql = (
-            f"SELECT {FACT_COLUMNS}, round(-bm25(facts_fts, {weights}), 3) AS score{highlights} "
-            "FROM facts_fts JOIN facts ON facts.rowid = facts_fts.rowid "
-            "WHERE facts_fts MATCH ?"
+            f"SELECT facts.rowid, round(-bm25(facts_fts, {weights}), 3) AS score FROM facts_fts "
+            "JOIN facts ON facts.rowid = facts_fts.rowid WHERE facts_fts MATCH ?"
         )
         params = [match, *params]
     else:
-        sql = f"SELECT {FACT_COLUMNS}, 0.0 AS score FROM facts WHERE 1"
+        sql = "SELECT facts.rowid, 0.0 AS score FROM facts WHERE 1"
         if excluded:
             sql += " AND facts.rowid NOT IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?)"
             params = [excluded, *params]
     sql += "".join(f" AND {each}" for each in conditions if each != "(1)")
-    sql += f" ORDER BY {order}"
-    if limit is not None:
-        sql += f" LIMIT {max(int(limit), 1)}"
+    sql += f" ORDER BY {order}" + (f" LIMIT {max(int(limit), 1)}" if limit is not None else "")
     dates = [date.isoformat() for date in order_params]
-    rows = database.connection.execute(sql, [*params, *dates]).fetchall()
-    hits = tuple(_hits(rows, database.files, labels, bool(highlights)))
-    hint = None if hits else _hint(database, vocabulary, query)
-    return Results(hits[:limit], query.corrections, hint)
-
-
-def _hits(
-    rows: list[tuple[Any, ...]], files: tuple[str, ...], labels: tuple[str, ...], marked: bool
-) -> Iterator[Hit]:
-    size = len(FACT_COLUMNS.split(","))
-    for row in rows:
-        words: frozenset[str] = frozenset()
-        if marked:
-            words = frozenset(
+    # Ranked first, by what is small; then only the facts shown are read, and marked.
+    ranked = database.connection.execute(sql, [*params, *dates]).fetchall()
+    hint = None if ranked else _hint(database, vocabulary, query)
+    ranked = ranked[:limit]
+    shown = json.dumps([number for number, _ in ranked])
+    among = "rowid IN (SELECT value FROM json_each(?))"
+    facts = {
+        row[0]: fact_of(row[1:], database.files)
+        for row in database.connection.execute(
+            f"SELECT facts.rowid, {FACT_COLUMNS} FROM facts WHERE {among}", (shown,)
+        )
+    }
+    found: dict[int, frozenset[str]] = {}
+    if marks and positive:
+        column = list(WEIGHTS).index("text")
+        for number, *marked in database.connection.execute(
+            f"SELECT rowid, highlight(facts_fts, 0, '{_MARK}', '{_END}'), highlight(facts_fts, "
+            f"{column}, '{_MARK}', '{_END}') FROM facts_fts WHERE facts_fts MATCH ? AND {among}",
+            (positive, shown),
+        ):
+            found[number] = frozenset(
                 fold(word)
-                for text in row[size + 1 :]
-                for found in re.findall(f"{_MARK}([^{_END}]*){_END}", str(text))
-                for word in WORD.findall(found)
+                for each in marked
+                for part in re.findall(f"{_MARK}([^{_END}]*){_END}", each)
+                for word in WORD.findall(part)
             )
-        yield Hit(fact_of(row[:size], files), float(row[size]), labels, words)
+    hits = tuple(Hit(facts[n], score, labels, found.get(n, frozenset())) for n, score in ranked)
+    return Results(hits, query.corrections, hint)
 
 
 def _hint(database: Database, vocabulary: _Vocabulary, query: Query) -> str | None:

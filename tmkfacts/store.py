@@ -131,12 +131,13 @@ def cut_files(paths: Sequence[Path]) -> Cut | None:
         data.append(raw)
         digests.append(blake2b(raw[:head_end], digest_size=16).digest())
         line = raw.count(b"\n", 0, head_end) + 1
-        found = []
+        found, view = [], memoryview(raw)
         ends = [*starts[1:], len(raw)] if starts else []
         for start, end in zip(starts, ends, strict=True):
-            piece = raw[start:end]
-            found.append(Segment(start, end, line, blake2b(piece, digest_size=16).digest()))
-            line += piece.count(b"\n")
+            found.append(
+                Segment(start, end, line, blake2b(view[start:end], digest_size=16).digest())
+            )
+            line += raw.count(b"\n", start, end)
         segments.append(found)
     try:
         return Cut(_assemble(heads, []), data, segments, digests)
