@@ -414,11 +414,11 @@ def list_(
     """List facts, newest first."""
     database, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.list_facts(database, where, limit)
-    notes = _notes(database.base, facts, with_sources)
+    notes = _notes(database.cited, facts, with_sources)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        rows.Each(facts, partial(rows.fact, database.base), rows.FACT_FIELDS),
+        rows.Each(facts, partial(rows.fact, database.cited), rows.FACT_FIELDS),
         lambda: render.fact_table(facts, notes),
         _miss(database, where),
     )
@@ -471,12 +471,12 @@ def search(
     )
 
 
-#: Fact files of this many bytes or more take a second or so to read, and more to index.
+#: Fact files of this many bytes or more take a second or so to read into a database.
 _NOTICED = 4 * 2**20
 
 
 def _telling(doing: str) -> Callable[[int], None]:
-    """What says on a terminal that fact files of a given size are being read or indexed.
+    """What says on a terminal that fact files of a given size are being read anew.
 
     For big files only, which take a while; a pipe is told nothing.
     """
@@ -585,11 +585,11 @@ def timeline(
     """Show facts on a time line, oldest first, by year and month."""
     database, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.timeline(database, where)
-    notes = _notes(database.base, facts, with_sources)
+    notes = _notes(database.cited, facts, with_sources)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FACT_VIEW,
-        rows.Each(facts, partial(rows.fact, database.base), rows.FACT_FIELDS),
+        rows.Each(facts, partial(rows.fact, database.cited), rows.FACT_FIELDS),
         lambda: render.timeline_table(facts, notes),
         _miss(database, where),
     )
