@@ -146,19 +146,20 @@ def cut_files(paths: Sequence[Path]) -> Cut | None:
 
 
 def facts_of(cut: Cut, file: int, segments: Sequence[Segment]) -> list[Fact] | None:
-    """The facts of segments that follow each other in one file, checked against the base.
+    """The facts of segments (at least one) that follow each other in one file, checked.
 
-    None for any problem in them: `load` then reads the files whole and says what it is.
+    Checked against the base's sources and entities; None for any problem in them: `load`
+    then reads the files whole and says what it is.
     """
     name = cut.base.files[file]
-    text = _decode(name, cut.data[file][segments[0].start : segments[-1].end] if segments else b"")
+    text = _decode(name, cut.data[file][segments[0].start : segments[-1].end])
     try:
         document = tomli.loads(text) if isinstance(text, str) else {}
     except (tomli.TOMLDecodeError, RecursionError):
-        document = {}
+        return None
     tables = document.get("fact")
     if not isinstance(tables, list) or document.keys() != {"fact"} or len(tables) != len(segments):
-        return [] if not segments else None
+        return None
     # Each record is placed at its segment's line; the lines of keys matter only for problems,
     # which `load` finds again, placed precisely.
     spans = {"source": [], "entity": [], "fact": [_Span(segment.line) for segment in segments]}
