@@ -66,7 +66,7 @@ def generate(count: int, seed: int = 1) -> str:
         parts.append(
             f"\n[[source]]\nid = {quote(source)}\ntitle = {quote(sentence(rng, vocabulary, 6))}\n"
             f'publisher = "Publisher {n}"\nurl = "https://example.org/{source}"\n'
-            f'published = "{2020 + n % 6}-{1 + n % 12:02d}"\n'
+            f'published = "{2021 + n % 6}-12"\n'
         )
     entities = [f"org-{n}" for n in range(max(20, count // 50))]
     for n, entity in enumerate(entities):
@@ -86,6 +86,16 @@ def generate(count: int, seed: int = 1) -> str:
         '\n[[entity]]\nid = "tmk"\nname = "Uzbekistan Technological Metals Complex"\n'
         'short_name = "TMK"\ntype = "company"\ncountry = "UZ"\n'
     )
+    # What a source reports happened no later than the report: each year's facts cite sources
+    # published in that year or later; a plan, sources published before its year.
+    earlier = {
+        year: [s for i, s in enumerate(sources) if 2021 + i % 6 < year]
+        for year in range(2003, 2027)
+    }
+    later = {
+        year: [s for i, s in enumerate(sources) if 2021 + i % 6 >= year]
+        for year in range(2003, 2027)
+    }
     for n in range(count):
         year = rng.randint(2003, 2026)
         precision = rng.random()
@@ -96,14 +106,18 @@ def generate(count: int, seed: int = 1) -> str:
         else:
             date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         involved = ["tmk", *rng.sample(entities, rng.randint(1, 2))]
+        kind = rng.choice(KINDS)
+        if kind in ("plan", "forecast") and not earlier[year]:
+            kind = "background"
+        cited = earlier[year] if kind in ("plan", "forecast") else later[year]
         lines = [
-            f'\n[[fact]]\nid = "fact-{n}"\ndate = "{date}"\nkind = "{rng.choice(KINDS)}"\n',
+            f'\n[[fact]]\nid = "fact-{n}"\ndate = "{date}"\nkind = "{kind}"\n',
             f"title = {quote(sentence(rng, vocabulary, rng.randint(6, 10))[:-1])}\n",
             f"text = {quote(sentence(rng, vocabulary, rng.randint(17, 27)))}\n",
             f"entities = [{', '.join(quote(e) for e in involved)}]\n",
             f"materials = [{quote(rng.choice(MATERIALS))}]\n",
             f"tags = [{', '.join(quote(t) for t in rng.sample(TAGS, 2))}]\n",
-            f"sources = [{quote(rng.choice(sources))}]\n",
+            f"sources = [{quote(rng.choice(cited))}]\n",
         ]
         if n % 5 == 0:
             lines.append(

@@ -1,3 +1,4 @@
+import json
 import os
 import select
 import subprocess
@@ -193,3 +194,61 @@ def test_reading_a_big_base_anew_is_announced_on_a_terminal_only(tmp_path):
     assert told(listing, big, tmp_path / "third", terminal=True) == reading
     assert told(listing, big, tmp_path / "third", terminal=True) == ""  # the database is kept
     assert told(listing, big, tmp_path / "fourth", terminal=False) == ""
+
+
+DESCRIBED = """
+[[source]]
+id = "wire"
+title = "A report"
+publisher = "Example Wire"
+url = "https://example.org/r"
+published = "2025-07-14"
+
+[[entity]]
+id = "tmk"
+name = "TMK"
+type = "company"
+
+[[fact]]
+id = "tmk-profile"
+date = "2025"
+date_note = "As described in the report of 14 July 2025."
+kind = "profile"
+title = "What TMK is"
+text = "A text."
+entities = ["tmk"]
+sources = ["wire"]
+
+[[fact]]
+id = "tmk-export"
+date = "2025"
+kind = "export"
+title = "An export the report does not date: no warning"
+text = "A text."
+entities = ["tmk"]
+sources = ["wire"]
+"""
+
+
+def test_check_warns_of_a_profile_dated_less_precisely_than_its_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.toml").write_text(DESCRIBED, encoding="utf-8")
+    result = runner.invoke(app, ["check", "--data", "mine.toml"])
+    assert result.exit_code == 0
+    warning = (
+        "mine.toml:16: tmk-profile: warning: dated 2025, but a profile takes the date its "
+        "source described it: 'wire' was published 2025-07-14; write date = \"2025-07-14\"\n"
+    )
+    assert result.stdout.startswith(warning)
+    assert result.stdout[len(warning) :].startswith("ok: 1 sources, 1 entities and 2 facts")
+    assert result.stderr == "1 warning\n"
+    strict = runner.invoke(app, ["check", "--data", "mine.toml", "--strict"])
+    assert (strict.exit_code, strict.stdout) == (1, result.stdout)
+    as_json = runner.invoke(app, ["check", "--data", "mine.toml", "--json"])
+    assert as_json.exit_code == 0
+    assert [row["record"] for row in json.loads(as_json.stdout)] == ["tmk-profile"]
+
+
+def test_check_of_the_shipped_base_has_no_warning():
+    result = runner.invoke(app, ["check", "--strict"])
+    assert (result.exit_code, result.stderr) == (0, "")

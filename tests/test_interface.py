@@ -135,7 +135,7 @@ def test_fields_help_lists_the_names_and_an_unknown_one_is_an_error():
     assert (listed.exit_code, listed.stdout.split()) == (
         0,
         ["id", "name", "short_name", "type", "country", "parent", "relations", "facts",
-         "first_date", "last_date"],
+         "first_date", "last_date", "planned"],
     )  # fmt: skip
     wrong = run("partners", "--fields", "id,nmae")
     assert wrong.exit_code == 2
@@ -254,7 +254,7 @@ def test_a_closed_pipe_ends_quietly(pipeline):
 MINE = """
 [[fact]]
 id = "my-note"
-date = "2026-02"
+date = "2025-07"
 kind = "statement"
 title = "TMK says more rhenium is coming"
 text = "A note of my own about TMK."
@@ -350,7 +350,7 @@ def test_export_to_json_and_csv(tmp_path):
     base = load()
     assert run("export", "--to", str(tmp_path / "facts.json")).exit_code == 0
     document = json.loads((tmp_path / "facts.json").read_text())
-    assert [len(document[k]) for k in ("sources", "entities", "facts")] == [4, 29, 41]
+    assert [len(document[k]) for k in ("sources", "entities", "facts")] == [5, 29, 41]
     assert run("export", "--to", str(tmp_path / "facts.csv")).exit_code == 0
     with (tmp_path / "facts.csv").open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == len(base.facts)
@@ -459,9 +459,16 @@ def test_cite_in_every_style():
     assert "(for itia-membership, reia-membership)" in text
     assert "14 July 2025" in text
     markdown = run("cite", "itia-membership", "--format", "markdown").stdout
-    assert markdown.startswith("- Uzbekistan Technological Metals Complex (uztmk.uz), [TMK brings")
+    # The page has no headline: its title is ours, so it is printed in square brackets.
+    assert ". [TMK brings Uzbekistan into the trends" in text
+    assert '"TMK brings' not in text
+    assert markdown.startswith(
+        "- Uzbekistan Technological Metals Complex (uztmk.uz), [\\[TMK brings"
+    )
     bibtex = run("cite", "itia-membership", "--format", "bibtex").stdout
-    assert bibtex.startswith("@online{uztmk-reia-2025,\n  title = {TMK brings Uzbekistan")
+    assert bibtex.startswith("@online{uztmk-reia-2025,\n  title = {[TMK brings Uzbekistan")
+    headline = run("cite", "eu-uzbekistan-crm-memorandum").stdout
+    assert '"EU, Uzbekistan forge partnership' in headline
     assert bibtex.rstrip().endswith("}")
     rows = json.loads(run("cite", "itia-membership", "--format", "json").stdout)
     assert rows[0]["facts"] == ["itia-membership"]
@@ -507,7 +514,7 @@ def test_the_python_api():
     found = search.search(base, "Chinalco tungstn")
     assert found.corrections == (("tungstn", "tungsten"),)
     assert found.hits[0].fact.id == "chalieco-tungsten-modernization-contract"
-    assert [p.entity.id for p in query.partners(base, "buyer")] == ["vlcor-baltic"]
+    assert [p.entity.id for p in query.partners(base, "export partner")] == ["vlcor-baltic"]
     assert len(query.memberships(base)) == 5
     assert len(base.facts) == 41
     assert base.entity("tmk").short_name == "TMK"

@@ -13,7 +13,7 @@ from tmkfacts.cli import app
 
 runner = CliRunner()
 
-SOURCE = {"id", "title", "publisher", "url", "published", "notes"}
+SOURCE = {"id", "title", "publisher", "url", "published", "notes", "title_supplied"}
 FIGURE = {"metric", "value", "unit", "scale", "period", "change_pct", "qualifier"}
 FACT = {
     "id",
@@ -28,6 +28,8 @@ FACT = {
     "figures",
     "tags",
     "sources",
+    "earliest",
+    "latest",
 }
 ENTITY = {"id", "name", "short_name", "type", "country", "parent"}
 SHAPES = {
@@ -35,8 +37,9 @@ SHAPES = {
     "search rhenium": FACT | {"score", "matched"},
     "show first-metallic-rhenium-export": FACT,
     "timeline": FACT,
-    "partners": ENTITY | {"relations", "facts", "first_date", "last_date"},
-    "memberships": ENTITY | {"date", "date_note", "place", "fact", "benefits"},
+    "partners": ENTITY | {"relations", "facts", "first_date", "last_date", "planned"},
+    "memberships": ENTITY
+    | {"date", "date_note", "place", "fact", "benefits", "earliest", "latest"},
     "sources": SOURCE | {"facts"},
     "summary": {"section", "rows"},
 }

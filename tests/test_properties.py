@@ -5,6 +5,7 @@ CI runs a hundred examples of each; `python bench/fuzz.py` runs ten thousand.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tempfile
@@ -13,8 +14,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmkfacts import FactBase, FactsError, db, load, loads, rows, search
+from tmkfacts import FactBase, FactsError, PartialDate, db, load, loads, query, rows, search
+from tmkfacts.dates import FORWARD_KINDS
 from tmkfacts.errors import QueryError
+from tmkfacts.filters import Filter
 from tmkfacts.vocabularies import KINDS
 
 from .conftest import MINI
@@ -26,12 +29,22 @@ SLUG = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
 # one line, as `check` requires.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(str.strip)
 TITLE = TEXT.filter(lambda text: "\n" not in text)
-DATE = st.builds(
-    lambda y, m, d: f"{y:04d}" + (f"-{m:02d}" if m else "") + (f"-{d:02d}" if m and d else ""),
-    st.integers(1990, 2030),
-    st.integers(0, 12),
-    st.integers(0, 28),
-)
+
+
+def dates(first: int, last: int) -> st.SearchStrategy[str]:
+    """Dates of years first to last, known to the year, the month or the day."""
+    return st.builds(
+        lambda y, m, d: f"{y:04d}" + (f"-{m:02d}" if m else "") + (f"-{d:02d}" if m and d else ""),
+        st.integers(first, last),
+        st.integers(0, 12),
+        st.integers(0, 28),
+    )
+
+
+DATE = dates(1990, 2030)
+# Sources come out after what they report and before what they announce (plans, forecasts).
+PUBLISHED = dates(2031, 2033)
+PLANNED = dates(2034, 2040)
 
 
 def toml_string(text: str) -> str:
@@ -48,7 +61,7 @@ def fact_bases(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
     parts = [
         f"[[source]]\nid = {toml_string(source_id)}\ntitle = {toml_string(draw(TEXT))}\n"
         f'publisher = {toml_string(draw(TEXT))}\nurl = "https://example.org/{source_id}"\n'
-        f'published = "{draw(DATE)}"\n\n'
+        f'published = "{draw(PUBLISHED)}"\n\n'
         for source_id in source_ids
     ]
     parts.extend(
@@ -58,10 +71,11 @@ def fact_bases(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
     )
     facts = []
     for fact_id in fact_ids:
+        kind = draw(st.sampled_from(list(KINDS)))
         fact = {
             "id": fact_id,
-            "date": draw(DATE),
-            "kind": draw(st.sampled_from(list(KINDS))),
+            "date": draw(PLANNED if kind in FORWARD_KINDS else DATE),
+            "kind": kind,
             "title": draw(TITLE),
             "text": draw(TEXT),
         }
@@ -228,3 +242,98 @@ def test_any_changes_to_a_kept_base_give_the_database_building_it_afresh_gives(g
             parts = changed(parts, change, at, number)
             facts.write_text("".join(parts), encoding="utf-8")
             same_answer([facts], ["company", "added", "reworded"])
+
+
+# --- dates: a filter keeps exactly the facts whose span overlaps its range -----------------------
+
+SPAN_KINDS = ["export", "profile", "statement", "plan", "forecast"]
+
+
+def span_of(fact: dict[str, str], published: list[PartialDate]) -> tuple[dt.date, dt.date] | None:
+    """The days a fact may fall on, worked out here from the rules of docs/facts-format.md."""
+    date = PartialDate.parse(fact["date"])
+    earliest, latest = date.first_day, date.last_day
+    if "not_before" in fact:
+        earliest = max(earliest, PartialDate.parse(fact["not_before"]).first_day)
+    if "not_after" in fact:
+        latest = min(latest, PartialDate.parse(fact["not_after"]).last_day)
+    if fact["kind"] in ("plan", "forecast"):  # no earlier than the first report
+        earliest = max(earliest, min(report.first_day for report in published))
+    else:  # no later than the first report
+        latest = min(latest, *(report.last_day for report in published))
+    return (earliest, latest) if earliest <= latest else None
+
+
+@st.composite
+def dated_bases(draw: st.DrawFn) -> tuple[str, dict[str, tuple[dt.date, dt.date]]]:
+    """A base of facts dated around their sources, and the span each fact should have."""
+    published = {f"s{n}": draw(dates(2023, 2026)) for n in range(draw(st.integers(1, 3)))}
+    parts = [
+        f'[[source]]\nid = "{source}"\ntitle = "T"\npublisher = "P"\n'
+        f'url = "https://example.org/{source}"\npublished = "{when}"\n\n'
+        for source, when in published.items()
+    ]
+    parts.append('[[entity]]\nid = "tmk"\nname = "TMK"\ntype = "company"\n\n')
+    spans = {}
+    for n in range(draw(st.integers(1, 8))):
+        fact = {"date": draw(dates(2022, 2027)), "kind": draw(st.sampled_from(SPAN_KINDS))}
+        for bound in ("not_before", "not_after"):
+            if draw(st.booleans()) and draw(st.booleans()):
+                fact[bound] = draw(dates(2022, 2027))
+        cited = draw(st.lists(st.sampled_from(sorted(published)), min_size=1, unique=True))
+        span = span_of(fact, [PartialDate.parse(published[source]) for source in cited])
+        if span is None:
+            continue  # `check` refuses it: tested in test_store
+        spans[f"f{n}"] = span
+        parts.append(
+            f'[[fact]]\nid = "f{n}"\ntitle = "T"\ntext = "T."\nentities = ["tmk"]\n'
+            + "".join(f'{key} = "{value}"\n' for key, value in fact.items())
+            + f"sources = [{', '.join(json.dumps(source) for source in cited)}]\n\n"
+        )
+    return "".join(parts), spans
+
+
+@given(
+    dated_bases(), st.one_of(st.none(), dates(2021, 2028)), st.one_of(st.none(), dates(2021, 2028))
+)
+def test_date_filters_keep_exactly_the_facts_whose_span_overlaps_the_range(
+    generated, since_text, until_text
+):
+    document, spans = generated
+    base = loads(document)
+    since = PartialDate.parse(since_text) if since_text else None
+    until = PartialDate.parse(until_text) if until_text else None
+    assert {f.id: (f.when.earliest, f.when.latest) for f in base.facts} == spans
+    if since and until and since.first_day > until.last_day:
+        return  # an error, tested in test_query
+    start = since.first_day if since else dt.date.min
+    end = until.last_day if until else dt.date.max
+    expected = {fact for fact, (first, last) in spans.items() if last >= start and first <= end}
+    where = Filter(since=since, until=until)
+    assert {f.id for f in query.list_facts(base, where)} == expected
+    assert {f.id for f in query.timeline(base, where)} == expected
+    terms = [f"date:{since_text or ''}..{until_text or ''}"] if since or until else ["tmk"]
+    found = search.search(base, " ".join(terms))
+    assert {hit.fact.id for hit in found.hits} == expected
+    certain = [hit.fact.id for hit in found.hits]
+    within = [f for f in certain if start <= spans[f][0] and spans[f][1] <= end]
+    assert certain[: len(within)] == within  # facts certainly within the range come first
+    if since:  # after:X keeps what may fall after X's last day
+        after = {fact for fact, (_, last) in spans.items() if last > since.last_day}
+        hits = search.search(base, f"after:{since_text}").hits
+        assert {hit.fact.id for hit in hits} == after
+    if until:  # before:X keeps what may fall before X's first day
+        before = {fact for fact, (first, _) in spans.items() if first < until.first_day}
+        hits = search.search(base, f"before:{until_text}").hits
+        assert {hit.fact.id for hit in hits} == before
+
+
+@given(dated_bases())
+def test_list_and_timeline_order_facts_by_their_latest_day_then_their_earliest(generated):
+    document, spans = generated
+    base = loads(document)
+    newest = [f.id for f in query.list_facts(base)]
+    keys = [(spans[f][1], spans[f][0]) for f in newest]
+    assert keys == sorted(keys, reverse=True)
+    oldest = [f.id for f in query.timeline(base)]
+    assert [(spans[f][1], spans[f][0]) for f in oldest] == sorted(keys)

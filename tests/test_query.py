@@ -11,8 +11,9 @@ from tmkfacts.filters import Filter
 
 from .conftest import MINI
 
-# mini.toml's facts and dates: first-export 2025-07, founded 2024-06-03, director-quote 2025,
-# guild-membership 2025-03, guild-benefits 2025.
+# mini.toml's facts, dates and spans: first-export 2025-07 (by 14 Jul, its report),
+# founded 2024-06-03, director-quote 2025 (by 14 Jul, its first report), guild-membership
+# 2025-03, guild-benefits 2025 (its source is dated 2025 alone: the whole year).
 
 
 @pytest.fixture(scope="module")
@@ -24,25 +25,27 @@ def ids(facts):
     return [fact.id for fact in facts]
 
 
-def test_newest_first_puts_a_bare_year_after_the_months_of_that_year(mini):
+def test_newest_first_orders_by_the_latest_day_a_fact_may_fall_on_then_the_earliest(mini):
     assert ids(q.list_facts(mini)) == [
-        "first-export",
-        "guild-membership",
-        "director-quote",
         "guild-benefits",
+        "first-export",
+        "director-quote",
+        "guild-membership",
         "founded",
     ]
     assert ids(q.oldest_first(mini.facts)) == [
         "founded",
-        "director-quote",
-        "guild-benefits",
         "guild-membership",
+        "director-quote",
         "first-export",
+        "guild-benefits",
     ]
+    assert ids(q.newest_first(mini.facts)) == ids(q.list_facts(mini))
+    assert ids(q.timeline(mini)) == ids(q.oldest_first(mini.facts))
 
 
 def test_limit_keeps_the_newest(mini):
-    assert ids(q.list_facts(mini, limit=2)) == ["first-export", "guild-membership"]
+    assert ids(q.list_facts(mini, limit=2)) == ["guild-benefits", "first-export"]
 
 
 def test_a_limit_cuts_the_newest_first_order_ties_and_all(mini):
@@ -62,10 +65,18 @@ def test_a_limit_cuts_the_newest_first_order_ties_and_all(mini):
 @pytest.mark.parametrize(
     ("since", "until", "expected"),
     [
-        # a fact dated 2025 may fall in any part of 2025, so it overlaps every range touching it
+        # a fact dated 2025 may fall in any part of 2025 its first report leaves open
         ("2025-07", None, {"first-export", "director-quote", "guild-benefits"}),
-        ("2025-07-31", None, {"first-export", "director-quote", "guild-benefits"}),
-        ("2025-08", None, {"director-quote", "guild-benefits"}),
+        ("2025-07-14", None, {"first-export", "director-quote", "guild-benefits"}),
+        ("2025-07-15", None, {"guild-benefits"}),
+        ("2025-07-31", None, {"guild-benefits"}),
+        ("2025-08", None, {"guild-benefits"}),
+        (None, "2025-06-30", {"founded", "director-quote", "guild-benefits", "guild-membership"}),
+        (
+            None,
+            "2025-07-01",
+            {"founded", "director-quote", "guild-benefits", "guild-membership", "first-export"},
+        ),
         (None, "2025-03", {"founded", "director-quote", "guild-benefits", "guild-membership"}),
         (None, "2024", {"founded"}),
         ("2024-06-03", "2024-06-03", {"founded"}),
@@ -258,7 +269,7 @@ def test_summary_counts_kinds_years_exports_partners_and_memberships(mini):
     assert [(y, [m.body.id for m in ms]) for y, ms in summary.memberships_by_year] == [
         (2025, ["guild"])
     ]
-    assert ids(summary.newest) == ["first-export", "guild-membership"]
+    assert ids(summary.newest) == ["guild-benefits", "first-export"]
     assert (summary.first_date, summary.last_date) == (PartialDate(2024, 6, 3), PartialDate(2025))
 
 

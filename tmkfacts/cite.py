@@ -35,15 +35,16 @@ def _facts(use: SourceUse) -> str:
 
 def _text(number: int, use: SourceUse) -> str:
     source = use.source
+    title = source.shown_title if source.title_supplied else f'"{source.title}"'
     return (
-        f'[{number}] {source.publisher}. "{source.title}". {spoken(source.published)}. '
+        f"[{number}] {source.publisher}. {title}. {spoken(source.published)}. "
         f"{source.url}\n    (for {_facts(use)})\n"
     )
 
 
 def _markdown(_: int, use: SourceUse) -> str:
     source = use.source
-    title = source.title.replace("[", "\\[").replace("]", "\\]")
+    title = source.shown_title.replace("[", "\\[").replace("]", "\\]")
     facts = ", ".join(f"`{fact.id}`" for fact in use.facts)
     when = spoken(source.published)
     return f"- {source.publisher}, [{title}]({source.url}), {when}. For {facts}.\n"
@@ -52,7 +53,7 @@ def _markdown(_: int, use: SourceUse) -> str:
 def _bibtex(_: int, use: SourceUse) -> str:
     source = use.source
     fields = {
-        "title": source.title,
+        "title": source.shown_title,
         "organization": source.publisher,
         "date": str(source.published),
         "url": source.url,

@@ -753,13 +753,18 @@ def check(
         bool,
         typer.Option("--all", help=f"List every problem, not only the first {_SHOWN_PROBLEMS}."),
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on problems.")
+    ] = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
     """Validate fact files and list their problems, one per line: FILE:LINE: ID: MESSAGE.
 
-    Exits 0 when clean, 1 when problems were found, 2 when a file cannot be read.
+    Warnings (valid, but better written otherwise) are listed too. Exits 0 when clean or
+    with warnings only, 1 when problems were found (or warnings, with --strict), 2 when a
+    file cannot be read.
     """
     out = _Out(fmt, as_json, fields)
     try:
@@ -781,17 +786,30 @@ def check(
         count = len(problems)
         typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         raise typer.Exit(1) from None
+    from tmkfacts import advice
+
+    warned = advice.warnings(database.with_facts())
     fmt = out.format(default=Format.table)
-    if fmt != Format.table or fields:  # no problems, as rows: [] or a header alone
+    if (fmt != Format.table or fields) and warned:  # the warnings as rows
+        _emit(out, _PROBLEM_VIEW, [rows.problem(each) for each in warned], str, str)
+    elif fmt != Format.table or fields:  # no problems, as rows: [] or a header alone
         header = formats.choose_fields(fields, _PROBLEM_VIEW.fields) if fields else None
         text = formats.write([], fmt.value, header=header or _PROBLEM_VIEW.fields)
         typer.echo(text, nl=False)
-        return
-    base = database.base
-    typer.echo(
-        f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
-        f"{database.count} facts checked in {', '.join(base.files)}"
-    )
+    else:
+        base = database.base
+        with _pipe_may_close():
+            for warning in warned:
+                typer.echo(printable(str(warning)))
+            typer.echo(
+                f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
+                f"{database.count} facts checked in {', '.join(base.files)}"
+            )
+    if warned:
+        count = len(warned)
+        typer.echo(f"{count} warning{'s' if count != 1 else ''}", err=True)
+    if warned and strict:
+        raise typer.Exit(1)
 
 
 # --- the one place output is written -----------------------------------------------------------

@@ -1,13 +1,16 @@
-"""Dates known to the year, the month or the day: what sources say, and no more precisely.
+"""Dates known to the year, the month or the day, and the spans of days a fact may fall in.
 
-Apart from the rest of the model, so that the command line can parse --since and --until
-without loading it.
+A fact's date says no more than its sources: `PartialDate`. What the sources bound besides (an
+event they report as done happened no later than the first report) makes its `Span`, derived
+in one place, `span`. Apart from the rest of the model, so that the command line can parse
+--since and --until without loading it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 Precision = Literal["year", "month", "day"]
@@ -22,7 +25,8 @@ class PartialDate(NamedTuple):
     """A date known to the year, the month or the day, and no more precisely.
 
     A record like the model's (see tmkfacts.model): do not order dates as tuples, since a
-    year alone says nothing of its month; `first_day` and `last_day` give the range.
+    year alone says nothing of its month; `first_day` and `last_day` give the range, and a
+    fact's `Span` the order.
     """
 
     year: int
@@ -68,11 +72,6 @@ class PartialDate(NamedTuple):
             return dt.date(self.year, 12, 31)
         return dt.date(self.year, self.month, self.day or _days_in(self.year, self.month))
 
-    @property
-    def order(self) -> int:
-        """The one sort key of dates: a year alone comes before the months of that year."""
-        return self.year * 10000 + (self.month or 0) * 100 + (self.day or 0)
-
     def __str__(self) -> str:
         text = f"{self.year:04d}"
         if self.month is not None:
@@ -80,6 +79,65 @@ class PartialDate(NamedTuple):
             if self.day is not None:
                 text += f"-{self.day:02d}"
         return text
+
+
+class Span(NamedTuple):
+    """The days a fact may fall in: from the first day of `start` to the last day of `end`.
+
+    `start` and `end` are the fact's date itself where nothing narrows it, or the bound that
+    does (a report's publication date, the curator's `not_before` or `not_after`).
+    """
+
+    start: PartialDate
+    end: PartialDate
+
+    @property
+    def earliest(self) -> dt.date:
+        """The earliest day the fact may fall on."""
+        return self.start.first_day
+
+    @property
+    def latest(self) -> dt.date:
+        """The latest day the fact may fall on."""
+        return self.end.last_day
+
+    @property
+    def order(self) -> tuple[dt.date, dt.date]:
+        """The one sort key of facts by date: the latest day they may fall on, then the earliest.
+
+        So news reported in July comes after March and before August.
+        """
+        return (self.latest, self.earliest)
+
+
+#: Kinds of fact that look ahead: their date may come after their sources were published.
+FORWARD_KINDS = frozenset({"plan", "forecast"})
+
+
+def span(
+    date: PartialDate,
+    kind: str,
+    published: Iterable[PartialDate],
+    not_before: PartialDate | None = None,
+    not_after: PartialDate | None = None,
+) -> Span | None:
+    """The days a fact may fall in, or None when its date and its bounds leave none.
+
+    The date gives the widest span; `not_before` and `not_after` narrow it. What a source
+    reports as done or said happened no later than the report, so the first publication of
+    the sources (`published`) ends the span of every kind but plans and forecasts; a plan or
+    forecast starts no earlier than its first report.
+    """
+    start = not_before if not_before and not_before.first_day > date.first_day else date
+    end = not_after if not_after and not_after.last_day < date.last_day else date
+    reports = list(published)
+    if reports and kind in FORWARD_KINDS:
+        first = min(reports, key=lambda report: report.first_day)
+        start = first if first.first_day > start.first_day else start
+    elif reports:
+        first = min(reports, key=lambda report: report.last_day)
+        end = first if first.last_day < end.last_day else end
+    return Span(start, end) if start.first_day <= end.last_day else None
 
 
 def _days_in(year: int, month: int) -> int:

@@ -29,7 +29,7 @@ from sqlite3 import Connection
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
-from tmkfacts.dates import PartialDate
+from tmkfacts.dates import PartialDate, Span
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, Source
 
@@ -50,12 +50,12 @@ WEIGHTS: dict[str, float] = {
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 #: Changes whenever what the database holds, or how, changes.
-FORMAT = "1"
+FORMAT = "2"
 #: The columns a Fact is made of, in the order `fact_of` reads them.
 FACT_COLUMNS = (
     "facts.id, facts.date, facts.kind, facts.title, facts.text, facts.entities, facts.sources, "
-    "facts.date_note, facts.place, facts.materials, facts.figures, facts.tags, facts.file, "
-    "facts.line"
+    "facts.date_note, facts.place, facts.materials, facts.figures, facts.tags, "
+    "facts.not_before, facts.not_after, facts.span_start, facts.span_end, facts.file, facts.line"
 )
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -80,10 +80,11 @@ class Database:
         files = self.files
         sources = tuple(
             Source(id_, title, publisher, url, PartialDate.parse(published), notes,
-                   _origin(files, file, line))
-            for id_, title, publisher, url, published, notes, file, line in self.connection.execute(
-                "SELECT id, title, publisher, url, published, notes, file, line FROM sources "
-                "ORDER BY rowid"
+                   bool(supplied), _origin(files, file, line))
+            for id_, title, publisher, url, published, notes, supplied, file, line
+            in self.connection.execute(
+                "SELECT id, title, publisher, url, published, notes, title_supplied, file, line "
+                "FROM sources ORDER BY rowid"
             )
         )  # fmt: skip
         return FactBase(sources, (), (), files)
@@ -95,11 +96,11 @@ class Database:
         loads = json.loads
         entities = tuple(
             Entity(id_, name, type_, short, tuple(loads(aliases)), country, parent, role, org,
-                   about, tuple(loads(relations)), _origin(files, file, line))
+                   about, tuple(loads(relations)), tuple(loads(typed)), _origin(files, file, line))
             for (id_, name, type_, short, aliases, country, parent, role, org, about, relations,
-                 file, line) in self.connection.execute(
+                 typed, file, line) in self.connection.execute(
                 "SELECT id, name, type, short_name, aliases, country, parent, role, organization,"
-                " description, relations, file, line FROM entities ORDER BY rowid"
+                " description, relations, search_aliases, file, line FROM entities ORDER BY rowid"
             )
         )  # fmt: skip
         return FactBase(self.cited.sources, entities, (), files)
@@ -144,12 +145,20 @@ def fact_of(row: Sequence[Any], files: Sequence[str]) -> Fact:
     """The Fact of a row of FACT_COLUMNS."""
     loads = json.loads
     fact_id, date, kind, title, text, entities, sources, date_note, place = row[:9]
-    materials, figures, tags, file, line = row[9:]
+    materials, figures, tags, not_before, not_after, start, end, file, line = row[9:]
+    written = _date(date)
     return Fact(
-        fact_id, PartialDate.parse(date), kind, title, text, _slugs(entities), _slugs(sources),
+        fact_id, written, kind, title, text, _slugs(entities), _slugs(sources),
         date_note, place, _slugs(materials), tuple(Figure(*each) for each in loads(figures)),
-        _slugs(tags), _origin(files, file, line),
+        _slugs(tags), not_before and _date(not_before), not_after and _date(not_after),
+        Span(_date(start), _date(end)), _origin(files, file, line),
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _date(text: str) -> PartialDate:
+    """A date column's date: few distinct ones, read for every fact."""
+    return PartialDate.parse(text)
 
 
 def _slugs(array: str) -> tuple[str, ...]:
@@ -443,14 +452,15 @@ def _write_head(connection: Connection, base: FactBase) -> None:
         return (files.get(origin.file), origin.line) if origin else (None, None)
 
     connection.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(s.id, s.title, s.publisher, s.url, str(s.published), s.notes, *where(s.origin))
-         for s in base.sources],
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.id, s.title, s.publisher, s.url, str(s.published), s.notes, s.title_supplied,
+          *where(s.origin)) for s in base.sources],
     )  # fmt: skip
     connection.executemany(
-        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(e.id, e.name, e.short_name, e.type, e.country, e.parent, e.role, e.organization,
-          e.description, json.dumps(e.aliases), json.dumps(e.relations), *where(e.origin))
+          e.description, json.dumps(e.aliases), json.dumps(e.relations),
+          json.dumps(e.search_aliases), *where(e.origin))
          for e in base.entities],
     )  # fmt: skip
     connection.execute("INSERT INTO meta VALUES ('files', ?)", (json.dumps(list(base.files)),))
@@ -471,7 +481,7 @@ class _FactWriter:
         self, fact: Fact, position: int, file: int | None, line: int | None, digest: bytes | None
     ) -> None:
         """Add a fact, at this place in the files."""
-        *dated, period = _dated(fact.date)
+        *dated, period = _dated(fact.date, fact.not_before, fact.not_after, fact.when)
         details = " ".join(
             [fact.place or "", *(_figure_text(figure) for figure in fact.figures)]
         ).strip()
@@ -494,10 +504,11 @@ class _FactWriter:
         connection = self.connection
         (before,) = connection.execute("SELECT coalesce(max(rowid), 0) FROM facts").fetchone()
         connection.executemany(
-            "INSERT INTO facts (id, date, date_precision, first_day, last_day, date_order, "
+            "INSERT INTO facts (id, date, not_before, not_after, span_start, span_end, earliest, "
+            "latest, "
             "date_note, kind, title, text, place, entities, sources, materials, tags, "
             "figures, position, file, line, digest, names, topics, countries, details, "
-            f"period) VALUES ({', '.join('?' * 25)})",
+            f"period) VALUES ({', '.join('?' * 27)})",
             self.facts,
         )
         # Each new row takes the next rowid, as the table is only ever appended to here.
@@ -508,11 +519,16 @@ class _FactWriter:
 
 
 @lru_cache(maxsize=4096)
-def _dated(date: PartialDate) -> tuple[str, str, str, str, int, str]:
-    """A date's columns: as written, its precision, first and last days, order, and words."""
+def _dated(
+    date: PartialDate, not_before: PartialDate | None, not_after: PartialDate | None, when: Span
+) -> tuple[str | None, ...]:
+    """A date's columns: as written, its bounds, its span and its days, and its words."""
     month = f" {_MONTHS[date.month - 1]}" if date.month else ""
-    first, last = date.first_day.isoformat(), date.last_day.isoformat()
-    return str(date), date.precision, first, last, date.order, f"{date.year}{month}"
+    return (
+        str(date), not_before and str(not_before), not_after and str(not_after),
+        str(when.start), str(when.end), when.earliest.isoformat(), when.latest.isoformat(),
+        f"{date.year}{month}",
+    )  # fmt: skip
 
 
 def _ids(values: tuple[str, ...]) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
-Category = Literal["io", "syntax", "schema", "reference"]
+Category = Literal["io", "syntax", "schema", "reference", "warning"]
 
 
 class Problem(NamedTuple):

@@ -22,8 +22,9 @@ class Filter(NamedTuple):
     `kinds` keeps facts of any of the kinds; `entities`, `materials` and `tags` keep facts that
     have each of them (an entity by id or by any of its names, case-insensitively, and with it
     its subsidiaries); `countries` (ISO codes) keeps facts about an entity based in each of
-    them. `since` and `until` keep facts whose date may fall in the range: a fact dated 2025
-    overlaps 2025-07.
+    them. `since` and `until` keep facts whose span (`tmkfacts.dates.span`) may fall in the
+    range: a fact dated 2025 overlaps 2025-07, but not 2025-09 when its report came out in
+    July.
     """
 
     kinds: tuple[str, ...] = ()
@@ -71,10 +72,10 @@ def condition(database: Database, where: Filter) -> tuple[str, list[object]]:
         message = f"--since {where.since} is after --until {where.until}; nothing can match"
         raise QueryError(message)
     if since:
-        parts.append("facts.last_day >= ?")
+        parts.append("facts.latest >= ?")
         params.append(since.isoformat())
     if until:
-        parts.append("facts.first_day <= ?")
+        parts.append("facts.earliest <= ?")
         params.append(until.isoformat())
     return " AND ".join(parts) or "1", params
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import NamedTuple, NoReturn
 
-from tmkfacts.dates import PartialDate, Precision
+from tmkfacts.dates import PartialDate, Precision, Span
 from tmkfacts.vocabularies import (
     COUNTRIES,
     ENTITY_TYPES,
@@ -19,7 +19,7 @@ from tmkfacts.vocabularies import (
 # without defining these classes; they are part of the model all the same.
 __all__ = [
     "COUNTRIES", "ENTITY_TYPES", "KINDS", "NOT_ORGANIZATIONS", "RELATIONS", "SCALES", "Entity",
-    "Fact", "FactBase", "Figure", "Origin", "PartialDate", "Precision", "Source",
+    "Fact", "FactBase", "Figure", "Origin", "PartialDate", "Precision", "Source", "Span",
 ]  # fmt: skip
 
 
@@ -47,8 +47,16 @@ class Source(NamedTuple):
     url: str
     published: PartialDate
     notes: str | None = None
+    #: True when `title` is not the article's headline but ours (taken from its address,
+    #: translated, or written to describe it): citations print it in square brackets.
+    title_supplied: bool = False
     #: Not compared (see `_same` below).
     origin: Origin | None = None
+
+    @property
+    def shown_title(self) -> str:
+        """The title as citations print it: one of ours in square brackets, as styles ask."""
+        return f"[{self.title}]" if self.title_supplied else self.title
 
 
 class Entity(NamedTuple):
@@ -65,13 +73,16 @@ class Entity(NamedTuple):
     organization: str | None = None
     description: str | None = None
     relations: tuple[str, ...] = ()
+    #: Names people type that no source uses ("VLCor Baltic"): found by search and filters,
+    #: never shown as a name the entity goes by.
+    search_aliases: tuple[str, ...] = ()
     #: Not compared (see `_same` below).
     origin: Origin | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every name of the entity, the main one first, without repeats."""
-        candidates = (self.name, self.short_name, *self.aliases)
+        """Every name the entity is found by, the main one first, without repeats."""
+        candidates = (self.name, self.short_name, *self.aliases, *self.search_aliases)
         return tuple(dict.fromkeys(name for name in candidates if name))
 
 
@@ -102,8 +113,19 @@ class Fact(NamedTuple):
     materials: tuple[str, ...] = ()
     figures: tuple[Figure, ...] = ()
     tags: tuple[str, ...] = ()
+    #: Bounds the curator knows beyond the date (the event came after or before a day).
+    not_before: PartialDate | None = None
+    not_after: PartialDate | None = None
+    #: The days the fact may fall in: its date narrowed by its bounds and its sources
+    #: (`tmkfacts.dates.span`). Set when the fact is read and checked against its sources.
+    span: Span | None = None
     #: Not compared (see `_same` below).
     origin: Origin | None = None
+
+    @property
+    def when(self) -> Span:
+        """The fact's span; its bare date for a record made by hand without one."""
+        return self.span or Span(self.date, self.date)
 
 
 def _same(record: tuple[object, ...], other: object) -> bool:

@@ -2,8 +2,9 @@
 
 SQL over the database (`tmkfacts.db`) and small pure functions: nothing here reads files,
 prints, or imports Typer or Rich. Full-text search is in `tmkfacts.search`. Facts are
-ordered by their date's `order`, so a date known only to its year sorts before the months of
-that year, and facts of equal date keep the order of the fact files.
+ordered by their span (`tmkfacts.dates.Span.order`): by the latest day they may fall on, then
+the earliest, so that a fact dated 2025 and reported in July sorts after March and before
+August; facts of equal span keep the order of the fact files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from tmkfacts.dates import FORWARD_KINDS
 from tmkfacts.db import FACT_COLUMNS, Database, database_of, fact_of
 from tmkfacts.errors import QueryError, closest, known_hint
 from tmkfacts.filters import EVERY, Filter, condition, entity_ids, explain_miss
@@ -30,11 +32,11 @@ SUBJECT = "tmk"
 #: Entity types that TMK can join as a member.
 MEMBERSHIP_BODIES = frozenset({"association", "alliance", "institute", "network"})
 
-_NEWEST = "facts.date_order DESC, facts.position"
+_NEWEST = "facts.latest DESC, facts.earliest DESC, facts.position"
 _ABOUT_TMK = (
     "EXISTS (SELECT 1 FROM fact_entities AS own WHERE own.fact = facts.id AND own.entity = ?)"
 )
-_OLDEST = "facts.date_order, facts.position"
+_OLDEST = "facts.latest, facts.earliest, facts.position"
 
 
 def earliest(dates: Iterable[PartialDate]) -> PartialDate | None:
@@ -49,12 +51,12 @@ def latest(dates: Iterable[PartialDate]) -> PartialDate | None:
 
 def newest_first(facts: Iterable[Fact]) -> list[Fact]:
     """The facts from newest to oldest; facts of equal date keep their order."""
-    return sorted(facts, key=lambda fact: -fact.date.order)
+    return sorted(facts, key=lambda fact: fact.when.order, reverse=True)
 
 
 def oldest_first(facts: Iterable[Fact]) -> list[Fact]:
     """The facts from oldest to newest; facts of equal date keep their order."""
-    return sorted(facts, key=lambda fact: fact.date.order)
+    return sorted(facts, key=lambda fact: fact.when.order)
 
 
 # --- filtered -----------------------------------------------------------------------------------
@@ -115,21 +117,44 @@ def closest_fact_ids(base: FactBase | Database, fact_id: str, n: int = 3) -> lis
 
 
 class Partner(NamedTuple):
-    """An organization TMK deals with, the facts that mention both (oldest first), its parent."""
+    """An organization TMK deals with, the facts that mention both (oldest first), its parent.
+
+    Its first and latest facts are of what happened; plans and forecasts are `planned`.
+    """
 
     entity: Entity
     facts: tuple[Fact, ...]
     parent: Entity | None = None
 
     @property
+    def done(self) -> tuple[Fact, ...]:
+        """The facts of what happened, oldest first: every fact but plans and forecasts."""
+        return tuple(fact for fact in self.facts if fact.kind not in FORWARD_KINDS)
+
+    @property
+    def planned(self) -> tuple[Fact, ...]:
+        """The plans and forecasts, oldest first."""
+        return tuple(fact for fact in self.facts if fact.kind in FORWARD_KINDS)
+
+    @property
+    def first(self) -> Fact | None:
+        """The earliest fact of what happened between them."""
+        return min(self.done, key=lambda fact: (fact.when.earliest, fact.when.latest), default=None)
+
+    @property
+    def last(self) -> Fact | None:
+        """The latest fact of what happened between them."""
+        return max(self.done, key=lambda fact: fact.when.order, default=None)
+
+    @property
     def first_date(self) -> PartialDate | None:
-        """The date of the earliest fact about the partnership."""
-        return earliest(fact.date for fact in self.facts)
+        """The date of the earliest fact of what happened between them."""
+        return self.first.date if self.first else None
 
     @property
     def last_date(self) -> PartialDate | None:
-        """The date of the latest fact about the partnership."""
-        return latest(fact.date for fact in self.facts)
+        """The date of the latest fact of what happened between them."""
+        return self.last.date if self.last else None
 
 
 def partners(base: FactBase | Database, relation: str | None = None) -> list[Partner]:
@@ -292,8 +317,8 @@ def summarize(base: FactBase | Database, newest: int = 5) -> Summary:
     by_year_joined: dict[int, list[Membership]] = {}
     for membership in memberships(database):
         by_year_joined.setdefault(membership.fact.date.year, []).append(membership)
-    first = run("SELECT date FROM facts ORDER BY first_day, position LIMIT 1").fetchone()
-    last = run("SELECT date FROM facts ORDER BY last_day DESC, position LIMIT 1").fetchone()
+    first = run("SELECT date FROM facts ORDER BY earliest, latest, position LIMIT 1").fetchone()
+    last = run(f"SELECT date FROM facts ORDER BY {_NEWEST} LIMIT 1").fetchone()
     return Summary(
         base=database.base,
         facts=database.count,

@@ -73,7 +73,7 @@ class SourceNotes:
         legend = _Text("Sources", style="bold")
         for number, source in enumerate(self.sources, start=1):
             legend.append(f"\n[{number}] ", style="bold")
-            legend.append(f"{source.publisher}, {source.title}, {source.published}. ")
+            legend.append(f"{source.publisher}, {source.shown_title}, {source.published}. ")
             legend.append(source.url, style="underline")
         return legend
 
@@ -82,7 +82,7 @@ def fact_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> Rende
     """Facts, one row each: the date, and the title over the kind and the id to `show` it by."""
     table = _table("Date", "Fact")
     for fact in facts:
-        table.add_row(_Text(str(fact.date)), _fact_cell(fact, notes=notes))
+        table.add_row(_Text(when(fact)), _fact_cell(fact, notes=notes))
     return _with_legend(table, notes)
 
 
@@ -102,7 +102,7 @@ def hit_table(hits: Sequence[Hit], notes: SourceNotes | None = None) -> Renderab
         if sentence is not None:
             cell.append("\n")
             cell.append_text(sentence)
-        table.add_row(_Text(str(hit.fact.date)), cell)
+        table.add_row(_Text(when(hit.fact)), cell)
     return _with_legend(table, notes)
 
 
@@ -111,6 +111,8 @@ def fact_panel(base: FactBase, fact: Fact) -> Panel:
     from rich.panel import Panel
 
     date = _Text(_dated(fact.date))
+    if fact.when != (fact.date, fact.date):
+        date.append(f", {_bounds(fact, years=True)}")
     if fact.date_note:
         date.append(f"\n{fact.date_note}", style="dim")
     rows: list[tuple[str, Text]] = [("Date", date), ("Kind", _Text(fact.kind))]
@@ -129,7 +131,7 @@ def fact_panel(base: FactBase, fact: Fact) -> Panel:
     for number, source_id in enumerate(fact.sources, start=1):
         source = base.source(source_id)
         sources.append(f"[{number}] ", style="bold")
-        sources.append(source.title)
+        sources.append(source.shown_title)
         sources.append(f"\n{source.publisher}, {_dated(source.published)}\n")
         sources.append(source.url, style="underline")
         if number < len(fact.sources):
@@ -156,8 +158,8 @@ def partner_table(partners: Sequence[Partner]) -> RenderableType:
                 _named(entity, entity.id, _part_of(partner), short=True),
                 _Text(entity.country or "-"),
                 _Text("\n".join(entity.relations)),
-                _Text(_optional_date(partner.first_date)),
-                _Text(_optional_date(partner.last_date)),
+                _Text(when(partner.first) if partner.first else "-"),
+                _Text(_latest(partner)),
                 _Text(str(len(partner.facts))),
             )
         return table
@@ -167,7 +169,7 @@ def partner_table(partners: Sequence[Partner]) -> RenderableType:
         table.columns[-1].justify = "right"
         for partner in partners:
             entity = partner.entity
-            dates = _span(partner.first_date, partner.last_date)
+            dates = _span(partner)
             details = (
                 entity.country,
                 ", ".join(entity.relations),
@@ -187,8 +189,8 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
     def gives(membership: Membership) -> Text:
         return _Text("\n").join(_Text(f.text) for f in membership.benefits) or _Text("-")
 
-    def when(membership: Membership) -> Text:
-        cell = _Text(str(membership.fact.date))
+    def joined(membership: Membership) -> Text:
+        cell = _Text(when(membership.fact))
         if membership.fact.place:
             cell.append(f"\n{membership.fact.place}", style="dim")
         return cell
@@ -198,7 +200,7 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
         for membership in memberships:
             body = membership.body
             name = _named(body, body.short_name or body.id, body.type)
-            table.add_row(when(membership), name, _Text(body.country or "-"), gives(membership))
+            table.add_row(joined(membership), name, _Text(body.country or "-"), gives(membership))
         return table
 
     def narrow() -> Table:
@@ -209,28 +211,32 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
             if membership.benefits:
                 cell.append("\n")
                 cell.append_text(gives(membership))
-            table.add_row(when(membership), cell)
+            table.add_row(joined(membership), cell)
         return table
 
     return _ByWidth(wide, narrow)
 
 
 def timeline_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> RenderableType:
-    """Facts oldest first, grouped by year and month; a date without a month stands at its year."""
+    """Facts oldest first, grouped by year and then by month, or by what bounds a year alone.
+
+    A fact known only to its year stands where its span puts it: after the months its
+    sources' publication bounds it by (`by 14 Jul`), or at the end of its year (`year only`).
+    """
     table = _table("Year", "When", "Fact")
-    previous: PartialDate | None = None
+    previous: tuple[int, str] | None = None
     for fact in facts:
         date = fact.date
-        new_year = previous is None or previous.year != date.year
-        new_month = new_year or (previous is not None and previous.month != date.month)
+        label = _MONTHS[date.month - 1] + (f" {date.day}" if date.day else "") if date.month else ""
+        bounds = _bounds(fact)
+        label = f"{label}, {bounds}" if label and bounds else label or bounds or "year only"
+        new_year = previous is None or previous[0] != date.year
         if new_year and previous is not None:
             table.add_section()
-        when = ""
-        if date.month is not None and (new_month or date.day is not None):
-            when = _MONTHS[date.month - 1] + (f" {date.day}" if date.day else "")
+        shown = label if new_year or previous != (date.year, label) or date.day else ""
         cell = _fact_cell(fact, notes=notes)
-        table.add_row(_Text(str(date.year) if new_year else ""), _Text(when), cell)
-        previous = date
+        table.add_row(_Text(str(date.year) if new_year else ""), _Text(shown), cell)
+        previous = (date.year, label)
     return _with_legend(table, notes)
 
 
@@ -267,7 +273,7 @@ def source_table(uses: Sequence[SourceUse]) -> Table:
     table.columns[-1].justify = "right"
     for use in uses:
         source = use.source
-        cell = _Text(source.title)
+        cell = _Text(source.shown_title)
         cell.append(f"\n{source.publisher}\n", style="italic")
         cell.append(source.url, style="underline")
         cell.append(f"\n{source.id}", style="dim")
@@ -295,7 +301,7 @@ def summary_view(summary: Summary) -> Group:
     )
     exports = _pairs(
         (
-            str(fact.date),
+            when(fact),
             _Text(fact.title).append(f"\n{figure_text(figure)}" if figure else "", style="bold"),
         )
         for fact, figure in summary.exports
@@ -305,10 +311,10 @@ def summary_view(summary: Summary) -> Group:
         for country, found in summary.partners_by_country
     )
     joined = _pairs(
-        (str(year), _Text(", ".join(_short(m.body) + _month_of(m.fact.date) for m in found)))
+        (str(year), _Text(", ".join(_short(m.body) + _month_of(m.fact) for m in found)))
         for year, found in summary.memberships_by_year
     )
-    newest = _pairs((str(fact.date), _fact_cell(fact)) for fact in summary.newest)
+    newest = _pairs((when(fact), _fact_cell(fact)) for fact in summary.newest)
     return Group(
         heading,
         counts,
@@ -359,10 +365,14 @@ def _part_of(partner: Partner) -> str | None:
     return f"part of {_short(partner.parent)}" if partner.parent else None
 
 
-def _span(first: PartialDate | None, last: PartialDate | None) -> str | None:
-    if first is None or last is None:
-        return None
-    return str(first) if first == last else f"{first} to {last}"
+def _span(partner: Partner) -> str | None:
+    first, last = partner.first, partner.last
+    done = None
+    if first is not None and last is not None:
+        done = when(first, ", ")
+        done += "" if first == last else f" to {when(last, ', ')}"
+    planned = f"planned {when(partner.planned[-1], ', ')}" if partner.planned else None
+    return " · ".join(part for part in (done, planned) if part) or None
 
 
 def _table(*headers: str) -> Table:
@@ -431,8 +441,12 @@ def _pairs(pairs: Iterable[tuple[str, Text]], label_style: str = "") -> Table:
     return grid
 
 
-def _month_of(date: PartialDate) -> str:
-    return f" ({_MONTHS[date.month - 1]})" if date.month else ""
+def _month_of(fact: Fact) -> str:
+    date = fact.date
+    if date.month:
+        return f" ({_MONTHS[date.month - 1]})"
+    bounds = _bounds(fact)
+    return f" ({bounds})" if bounds else ""
 
 
 def _bars(title: str, counts: Sequence[tuple[str, int]]) -> Panel:
@@ -470,8 +484,36 @@ def _dated(date: PartialDate) -> str:
     ]
 
 
-def _optional_date(date: PartialDate | None) -> str:
-    return "-" if date is None else str(date)
+def when(fact: Fact, separator: str = "\n") -> str:
+    """A fact's date with what bounds it, for a narrow column: `2025` over `by 14 Jul`."""
+    bounds = _bounds(fact)
+    return f"{fact.date}{separator}{bounds}" if bounds else str(fact.date)
+
+
+def _bounds(fact: Fact, *, years: bool = False) -> str:
+    """What narrows a fact's date, as `from 14 Jul` and `by Aug`; empty when nothing does."""
+    date, span = fact.date, fact.when
+    parts = [f"from {_bound(span.start, date, years)}"] if span.start != date else []
+    if span.end != date:
+        parts.append(f"by {_bound(span.end, date, years)}")
+    return " ".join(parts) if len(parts) < 2 else f"{parts[0]}, {parts[1]}"
+
+
+def _bound(bound: PartialDate, date: PartialDate, years: bool) -> str:
+    parts = [str(bound.day)] if bound.day else []
+    if bound.month:
+        parts.append(_MONTHS[bound.month - 1])
+    if years or bound.year != date.year or not parts:
+        parts.append(str(bound.year))
+    return " ".join(parts)
+
+
+def _latest(partner: Partner) -> str:
+    """A partner's latest fact of what happened, and its latest plan below it."""
+    text = when(partner.last) if partner.last else "-"
+    if partner.planned:
+        text += f"\nplanned\n{when(partner.planned[-1])}"
+    return text
 
 
 def _number(value: float) -> str:

@@ -23,16 +23,18 @@ Row = dict[str, object]
 _Item = TypeVar("_Item")
 
 #: The keys of each kind of row, in order: the contract `tests/test_json_contract.py` pins.
-SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes")
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes", "title_supplied")
 FIGURE_FIELDS = ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
 FACT_FIELDS = (
     "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
-    "figures", "tags", "sources",
+    "figures", "tags", "sources", "earliest", "latest",
 )  # fmt: skip
 HIT_FIELDS = (*FACT_FIELDS, "score", "matched")
 ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
-PARTNER_FIELDS = (*ENTITY_FIELDS, "relations", "facts", "first_date", "last_date")
-MEMBERSHIP_FIELDS = (*ENTITY_FIELDS, "date", "date_note", "place", "fact", "benefits")
+PARTNER_FIELDS = (*ENTITY_FIELDS, "relations", "facts", "first_date", "last_date", "planned")
+MEMBERSHIP_FIELDS = (
+    *ENTITY_FIELDS, "date", "date_note", "place", "fact", "benefits", "earliest", "latest",
+)  # fmt: skip
 SOURCE_USE_FIELDS = (*SOURCE_FIELDS, "facts")
 SUMMARY_FIELDS = ("section", "rows")
 PROBLEM_FIELDS = ("file", "line", "column", "record", "message")
@@ -107,6 +109,7 @@ def fact(base: FactBase, item: Fact) -> Row:
         "figures": [figure(each) for each in item.figures],
         "tags": list(item.tags),
         "sources": [source(base.source(source_id)) for source_id in item.sources],
+        **_span(item),
     }
 
 
@@ -137,6 +140,7 @@ def source(item: Source) -> Row:
         "url": item.url,
         "published": str(item.published),
         "notes": item.notes,
+        "title_supplied": item.title_supplied,
     }
 
 
@@ -153,6 +157,7 @@ def partner(item: Partner) -> Row:
         "facts": [each.id for each in item.facts],
         "first_date": _date(item.first_date),
         "last_date": _date(item.last_date),
+        "planned": [each.id for each in item.planned],
     }
 
 
@@ -165,6 +170,7 @@ def membership(item: Membership) -> Row:
         "place": item.fact.place,
         "fact": item.fact.id,
         "benefits": [{"fact": each.id, "text": each.text} for each in item.benefits],
+        **_span(item.fact),
     }
 
 
@@ -210,7 +216,10 @@ def summary(item: Summary) -> list[Row]:
         ),
         (
             "latest",
-            [{"id": each.id, "date": str(each.date), "title": each.title} for each in item.newest],
+            [
+                {"id": each.id, "date": str(each.date), "title": each.title, **_span(each)}
+                for each in item.newest
+            ],
         ),
     ]
     return [{"section": name, "rows": rows} for name, rows in sections]
@@ -268,6 +277,7 @@ def entity(item: Entity) -> Row:
         "organization": item.organization,
         "description": item.description,
         "relations": list(item.relations),
+        "search_aliases": list(item.search_aliases),
     }
 
 
@@ -291,6 +301,12 @@ def _entity(item: Entity) -> Row:
         "country": item.country,
         "parent": item.parent,
     }
+
+
+def _span(item: Fact) -> Row:
+    """The days a fact may fall on, first and last, as YYYY-MM-DD."""
+    when = item.when
+    return {"earliest": when.earliest.isoformat(), "latest": when.latest.isoformat()}
 
 
 def _date(date: PartialDate | None) -> str | None:

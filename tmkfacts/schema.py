@@ -16,6 +16,18 @@ _TEXT: Schema = {"type": "string", "minLength": 1}
 _OPTIONAL: Schema = {"type": ["string", "null"]}
 _DATE: Schema = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
 _OPTIONAL_DATE: Schema = {"anyOf": [_DATE, {"type": "null"}]}
+_DAY: Schema = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_EARLIEST: Schema = {
+    **_DAY,
+    "description": "The earliest day the fact may fall on: the first day of its date, or of "
+    "its 'not_before' bound; for a plan or forecast, no earlier than its first report.",
+}
+_LATEST: Schema = {
+    **_DAY,
+    "description": "The latest day the fact may fall on: the last day of its date, or of its "
+    "'not_after' bound; for every kind but plans and forecasts, no later than the first "
+    "publication of its sources, since a report tells of what has happened.",
+}
 _NUMBER: Schema = {"type": "number"}
 _STRINGS: Schema = {"type": "array", "items": _STRING}
 _COUNT: Schema = {"type": "integer", "minimum": 0}
@@ -43,6 +55,11 @@ SOURCE = _object(
         "url": _TEXT,
         "published": _DATE,
         "notes": _OPTIONAL,
+        "title_supplied": {
+            "type": "boolean",
+            "description": "True when the title is not the article's headline but ours (from "
+            "its address, translated, or describing it); citations print it in [brackets].",
+        },
     },
     "A published article that facts are drawn from.",
 )
@@ -72,6 +89,8 @@ FACT = _object(
         "figures": {"type": "array", "items": FIGURE},
         "tags": _STRINGS,
         "sources": {"type": "array", "items": SOURCE, "minItems": 1},
+        "earliest": _EARLIEST,
+        "latest": _LATEST,
     },
     "One dated, sourced fact, its sources spelled out.",
 )
@@ -94,6 +113,11 @@ PARTNER = _object(
         "facts": _STRINGS,
         "first_date": _OPTIONAL_DATE,
         "last_date": _OPTIONAL_DATE,
+        "planned": {
+            **_STRINGS,
+            "description": "Ids of the plans and forecasts between them, oldest first; "
+            "first_date and last_date are of what happened, and leave them out.",
+        },
     },
     "An organization TMK deals with.",
 )
@@ -104,6 +128,8 @@ MEMBERSHIP = _object(
         "date_note": _OPTIONAL,
         "place": _OPTIONAL,
         "fact": _TEXT,
+        "earliest": _EARLIEST,
+        "latest": _LATEST,
         "benefits": {
             "type": "array",
             "items": _object({"fact": _TEXT, "text": _TEXT}, "What the membership should give."),

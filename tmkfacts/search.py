@@ -517,12 +517,13 @@ def search(
         return Results((), query.corrections, _hint(database, vocabulary, query))
     labels = tuple(term.label for term in query.terms)
     scope = _both(where or EVERY, query.where)
-    order = "score DESC, facts.date_order DESC, facts.position"
-    order_params: list[dt.date] = []
+    order = "score DESC, facts.latest DESC, facts.earliest DESC, facts.position"
+    order_params: list[str] = []
     if scope.since or scope.until:  # a fact certainly within the range before one that may be
-        order = f"(facts.first_day >= ? AND facts.last_day <= ?) DESC, {order}"
+        order = f"(facts.earliest >= ? AND facts.latest <= ?) DESC, {order}"
         since = scope.since.first_day if scope.since else dt.date.min
-        order_params = [since, scope.until.last_day if scope.until else dt.date.max]
+        until = scope.until.last_day if scope.until else dt.date.max
+        order_params = [since.isoformat(), until.isoformat()]
     excluded = " OR ".join(term.expression() for term in query.excluded if term.phrases)
     positive = " AND ".join(term.expression() for term in query.terms)
     if positive:
@@ -540,7 +541,7 @@ def search(
             params = [excluded, *params]
     sql += "".join(f" AND {each}" for each in conditions if each != "(1)")
     sql += f" ORDER BY {order}" + (f" LIMIT {max(int(limit), 1)}" if limit is not None else "")
-    dates = [date.isoformat() for date in order_params]
+    dates = order_params
     # Ranked first, by what is small; then only the facts shown are read, and marked.
     ranked = database.connection.execute(sql, [*params, *dates]).fetchall()
     hint = None if ranked else _hint(database, vocabulary, query)

@@ -21,6 +21,7 @@ from typing import NamedTuple, TypeVar
 
 import tomli
 
+from tmkfacts import dates
 from tmkfacts.errors import FactsError, Problem, did_you_mean, known_hint
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import (
@@ -45,13 +46,14 @@ _T = TypeVar("_T")
 
 _TABLES = ("source", "entity", "fact")
 _FIELDS: dict[str, frozenset[str]] = {
-    "source": frozenset("id title publisher url published notes".split()),
+    "source": frozenset("id title title_supplied publisher url published notes".split()),
     "entity": frozenset(
-        "id name short_name aliases type country parent role organization description "
-        "relations".split()
+        "id name short_name aliases search_aliases type country parent role organization "
+        "description relations".split()
     ),
     "fact": frozenset(
-        "id date date_note kind title text place entities materials figures sources tags".split()
+        "id date not_before not_after date_note kind title text place entities materials "
+        "figures sources tags".split()
     ),
     "figure": frozenset("metric value unit scale period change_pct qualifier".split()),
 }
@@ -170,7 +172,10 @@ def facts_of(cut: Cut, file: int, segments: Sequence[Segment]) -> list[Fact] | N
     }
     if parsed.problems or any(not known[r.table].issuperset(r.targets) for r in parsed.refs):
         return None
-    return parsed.facts
+    published = {source.id: source.published for source in cut.base.sources}
+    problems: list[Problem] = []
+    facts = _spanned(parsed.facts, published, parsed.date_lines, problems)
+    return None if problems else facts
 
 
 def loads(document: str | bytes, name: str = "<string>") -> FactBase:
@@ -337,6 +342,7 @@ class _ParsedFile:
     facts: list[Fact] = field(default_factory=list)
     ids: dict[str, list[tuple[str, Origin]]] = field(default_factory=dict)
     refs: list[_Ref] = field(default_factory=list)
+    date_lines: list[int | None] = field(default_factory=list)  # of each fact read, in order
 
 
 def _parse(name: str, data: bytes) -> _ParsedFile:
@@ -417,6 +423,8 @@ def _build(record: _Record, builder: Callable[[_Record], _T], into: list[_T]) ->
     record.check_unknown_keys()
     if record.ok:
         into.append(built)
+    elif builder is _fact:  # keep the date lines in step with the facts kept
+        record.parsed.date_lines.pop()
 
 
 class _Record:
@@ -545,6 +553,16 @@ class _Record:
             return None
         return value
 
+    def flag(self, key: str) -> bool:
+        value = self.raw.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false, not {_toml_type(value)}")
+            return False
+        return value
+
+    def optional_date(self, key: str) -> PartialDate | None:
+        return self.date(key) if key in self.raw else None
+
     def date(self, key: str) -> PartialDate:
         value = self._get(key, required=True)
         if value is None:
@@ -573,7 +591,10 @@ def _source(record: _Record) -> Source:
         record.problem("url", f"url '{url}' must start with https:// or http://")
     published = record.date("published")
     notes = record.optional_text("notes")
-    return Source(source_id, title, publisher, url, published, notes, origin=record.origin)
+    supplied = record.flag("title_supplied")
+    return Source(
+        source_id, title, publisher, url, published, notes, supplied, origin=record.origin
+    )
 
 
 def _entity(record: _Record) -> Entity:
@@ -619,6 +640,7 @@ def _entity(record: _Record) -> Entity:
         organization,
         description,
         relations,
+        record.strings("search_aliases"),
         origin=record.origin,
     )
 
@@ -631,8 +653,19 @@ def _fact(record: _Record) -> Fact:
     if "\n" in title:
         record.problem("title", "'title' must be one line")
     text = record.text("text", required=True)
-    entities = record.refs("entities", "entity", required=True)
+    entities = record.refs("entities", "entity", required=kind != "background")
     sources = record.refs("sources", "source", required=True)
+    not_before, not_after = record.optional_date("not_before"), record.optional_date("not_after")
+    if dates.span(date, kind, (), not_before, not_after) is None:
+        if not_before and not_before.first_day > date.last_day:
+            record.problem("not_before", f"'not_before' {not_before} is after the date {date}")
+        elif not_after and not_after.last_day < date.first_day:
+            record.problem("not_after", f"'not_after' {not_after} is before the date {date}")
+        else:
+            record.problem(
+                "not_after", f"'not_before' {not_before} is after 'not_after' {not_after}"
+            )
+    record.parsed.date_lines.append(record.span.line_of("date"))
     return Fact(
         fact_id,
         date,
@@ -646,6 +679,8 @@ def _fact(record: _Record) -> Fact:
         materials=record.strings("materials", slugs=True),
         figures=_figures(record),
         tags=record.strings("tags", slugs=True),
+        not_before=not_before,
+        not_after=not_after,
         origin=record.origin,
     )
 
@@ -686,16 +721,63 @@ def _figures(record: _Record) -> tuple[Figure, ...]:
 
 def _assemble(parsed: list[_ParsedFile], problems: list[Problem]) -> FactBase:
     found = [*problems, *_cross_problems(parsed)]
+    sources = tuple(source for one in parsed for source in one.sources)
+    facts: list[Fact] = []
+    if not found:
+        published = {source.id: source.published for source in sources}
+        for one in parsed:
+            facts += _spanned(one.facts, published, one.date_lines, found)
     if found:
         order = {one.name: index for index, one in enumerate(parsed)}
         found.sort(key=lambda p: (order.get(p.file, -1), p.line or 0, p.column or 0))
         raise FactsError(found)
     return FactBase(
-        sources=tuple(source for one in parsed for source in one.sources),
+        sources=sources,
         entities=tuple(entity for one in parsed for entity in one.entities),
-        facts=tuple(fact for one in parsed for fact in one.facts),
+        facts=tuple(facts),
         files=tuple(one.name for one in parsed),
     )
+
+
+def _spanned(
+    facts: list[Fact],
+    published: Mapping[str, PartialDate],
+    lines: Sequence[int | None],
+    problems: list[Problem],
+) -> list[Fact]:
+    """The facts, each with its span (`tmkfacts.dates.span`); a problem for any that has none."""
+    spanned = []
+    for fact, line in zip(facts, lines, strict=True):
+        reports = [published[source] for source in fact.sources]
+        when = dates.span(fact.date, fact.kind, reports, fact.not_before, fact.not_after)
+        if when is None:
+            problems.append(_unspanned(fact, published, line))
+        else:
+            spanned.append(fact._replace(span=when))
+    return spanned
+
+
+def _unspanned(fact: Fact, published: Mapping[str, PartialDate], line: int | None) -> Problem:
+    """Why a fact has no span: dated after its first report, or, a plan, before it.
+
+    Its own date and bounds were checked as it was read.
+    """
+    if fact.kind in dates.FORWARD_KINDS:
+        first = min(fact.sources, key=lambda source: published[source].first_day)
+        message = (
+            f"a {fact.kind} dated {fact.date}, before its source '{first}' was published "
+            f"({published[first]}): a {fact.kind} is of what is still to come when it is "
+            "reported; correct the date, or give what happened another kind"
+        )
+    else:
+        first = min(fact.sources, key=lambda source: published[source].last_day)
+        message = (
+            f"dated {fact.date}, after its source '{first}' was published "
+            f"({published[first]}): what a source reports happened no later than the "
+            "report; correct the date, or make the fact a plan or forecast"
+        )
+    file = fact.origin.file if fact.origin else ""
+    return Problem(file, line, message, fact.id, category="reference")
 
 
 def _cross_problems(parsed: list[_ParsedFile]) -> list[Problem]:

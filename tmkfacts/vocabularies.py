@@ -15,6 +15,7 @@ KINDS: dict[str, str] = {
     "negotiation": "talks, proposals and interests voiced in them",
     "announcement": "where and how something was made public",
     "plan": "something scheduled to happen later",
+    "forecast": "a figure or outcome expected later",
     "profile": "what an organization is, owns or does",
     "founding": "when and where an organization was set up",
     "background": "context about a material, a market or a policy",
@@ -37,11 +38,13 @@ ENTITY_TYPES: dict[str, str] = {
     "country": "a country as a party to agreements",
     "person": "a named person",
     "event": "a conference, forum or week of events",
+    "organization": "an organization the sources do not say more of",
 }
 
 #: How TMK deals with an organization: the `relations` of a partner's entity.
 RELATIONS: dict[str, str] = {
     "buyer": "buys TMK's products",
+    "export partner": "is party to a contract under which TMK exports",
     "contractor": "builds, modernizes or brings in technology for TMK under contract",
     "research partner": "does research or technical services for or with TMK",
     "negotiation partner": "has held talks with TMK on cooperation",
