@@ -1,11 +1,12 @@
 """The shipped fact base: complete, sourced, honestly dated and written in our own words."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
-from tmkfacts import FactBase, load, query
+from tmkfacts import FactBase, PartialDate, load, query, search
 
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "sources"
 
@@ -319,3 +320,56 @@ def test_no_sentence_is_copied_from_the_articles(base):
         for run in _runs(masked(text)) & article_runs
     ]
     assert copied == []
+
+
+# --- dates: on the shipped base, every date filter keeps exactly what may fall in its range ---
+
+MONTHS = [f"{year}-{month:02d}" for year in (2024, 2025, 2026) for month in range(1, 13)]
+
+
+def expected_span(base, fact):
+    """The days a fact may fall on, from its date, bounds and sources (docs/facts-format.md)."""
+    first, last = fact.date.first_day, fact.date.last_day
+    reports = [base.source(s).published for s in fact.sources]
+    if fact.kind in ("plan", "forecast"):
+        first = max(first, *(report.first_day for report in reports))
+    else:
+        last = min(last, *(report.last_day for report in reports))
+    return first, last
+
+
+@pytest.mark.parametrize("since", [None, "2025", "2025-07", "2025-07-15", "2025-08", "2025-12"])
+@pytest.mark.parametrize("until", [None, "2024-04", "2025-03", "2025-06", "2025-07-14", "2026"])
+def test_no_date_filter_keeps_a_fact_outside_its_range_or_drops_one_within(base, since, until):
+    start = PartialDate.parse(since) if since else None
+    end = PartialDate.parse(until) if until else None
+    if start and end and start.first_day > end.last_day:
+        return
+    low = start.first_day if start else dt.date.min
+    high = end.last_day if end else dt.date.max
+    spans = {fact.id: expected_span(base, fact) for fact in base.facts}
+    expected = {f for f, (first, last) in spans.items() if last >= low and first <= high}
+    where = query.Filter(since=start, until=end)
+    assert {f.id for f in query.list_facts(base, where)} == expected
+    assert {f.id for f in query.timeline(base, where)} == expected
+    if start or end:
+        text = f"date:{since or ''}..{until or ''}"
+        assert {hit.fact.id for hit in search.search(base, text).hits} == expected
+
+
+def test_the_reported_examples_are_no_longer_kept(base):
+    """The cases the honest-dates issue reported, each a fact its report bounds."""
+    since_august = {f.id for f in query.list_facts(base, query.Filter(since=PartialDate(2025, 8)))}
+    for fact_id in ("first-metallic-rhenium-export", "ppp-tashkent-meeting",
+                    "chalieco-tungsten-modernization-contract"):  # fmt: skip
+        assert fact_id not in since_august
+    since_september = {
+        f.id for f in query.list_facts(base, query.Filter(since=PartialDate(2025, 9)))
+    }
+    assert not since_september & {"erma-membership", "cmi-membership", "tracy-hughes-on-cmi"}
+    after_july = {hit.fact.id for hit in search.search(base, "rhenium after:2025-07").hits}
+    assert "first-metallic-rhenium-export" not in after_july
+    fourth_quarter = {hit.fact.id for hit in search.search(base, "date:2025Q4").hits}
+    assert not fourth_quarter & {"first-metallic-rhenium-export", "erma-membership"}
+    export = base.fact("first-metallic-rhenium-export")
+    assert (export.when.earliest, export.when.latest) == (dt.date(2025, 1, 1), dt.date(2025, 7, 14))

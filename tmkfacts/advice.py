@@ -6,6 +6,7 @@ served by another way of writing them. `check` prints warnings and fails only wi
 
 from __future__ import annotations
 
+from tmkfacts.db import Database, database_of
 from tmkfacts.errors import Problem
 from tmkfacts.model import Fact, FactBase, Origin
 
@@ -14,10 +15,14 @@ from tmkfacts.model import Fact, FactBase, Origin
 DESCRIBED_KINDS = frozenset({"profile", "background", "assessment"})
 
 
-def warnings(base: FactBase) -> list[Problem]:
+def warnings(base_or_database: FactBase | Database) -> list[Problem]:
     """Every warning about the base, in file and line order."""
-    found = [each for fact in base.facts if (each := _imprecise(base, fact)) is not None]
-    files = {name: number for number, name in enumerate(base.files)}
+    database = database_of(base_or_database)
+    base = database.cited
+    kinds = ", ".join(f"'{kind}'" for kind in sorted(DESCRIBED_KINDS))
+    described = database.facts(f"facts.kind IN ({kinds})")
+    found = [each for fact in described if (each := _imprecise(base, fact)) is not None]
+    files = {name: number for number, name in enumerate(database.files)}
     found.sort(key=lambda p: (files.get(p.file, -1), p.line or 0))
     return found
 

@@ -788,7 +788,7 @@ def check(
         raise typer.Exit(1) from None
     from tmkfacts import advice
 
-    warned = advice.warnings(database.with_facts())
+    warned = advice.warnings(database)
     fmt = out.format(default=Format.table)
     if (fmt != Format.table or fields) and warned:  # the warnings as rows
         _emit(out, _PROBLEM_VIEW, [rows.problem(each) for each in warned], str, str)
