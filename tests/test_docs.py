@@ -23,7 +23,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_every_command_is_documented_in_the_readme():
     names = command_names()
-    assert len(names) == 13
+    assert len(names) == 17
     for name in names:
         assert f"tmkfacts {name}" in README
 

@@ -30,6 +30,7 @@ FACT = {
     "sources",
     "earliest",
     "latest",
+    "origin",
 }
 ENTITY = {"id", "name", "short_name", "type", "country", "parent"}
 SHAPES = {

@@ -93,7 +93,7 @@ def test_a_sentence_is_added_only_for_words_missing_from_the_title():
     assert isinstance(table, Table)
     (cell,) = table.columns[1].cells
     assert isinstance(cell, Text)
-    assert cell.plain == "Acme exports rhenium for the first time\nexport · first-export"
+    assert cell.plain == "Acme exports rhenium for the first time\nexport · first-export · yours"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from tmkfacts import formats, rows
 from tmkfacts.errors import FactsError, QueryError, WriteError, did_you_mean, printable
-from tmkfacts.vocabularies import KINDS, RELATIONS
+from tmkfacts.vocabularies import ENTITY_TYPES, KINDS, RELATIONS
 
 
 def _lazy(name: str) -> ModuleType:
@@ -51,11 +51,12 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from tmkfacts import cite as citing
-    from tmkfacts import db, filters, locations, query, render
+    from tmkfacts import curate, db, filters, locations, query, render
     from tmkfacts import export as exporting
     from tmkfacts import schema as schemas
     from tmkfacts.dates import PartialDate
     from tmkfacts.db import Database
+    from tmkfacts.errors import Problem
     from tmkfacts.model import Fact, FactBase
 else:
     db = _lazy("tmkfacts.db")
@@ -514,6 +515,82 @@ def show(
 
 
 @_registry.command()
+def entities(
+    *,
+    data: DataOpt = None,
+    type_: Annotated[
+        str | None,
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            help="Only entities of this type: company, association, person, event...",
+            show_default=False,
+            autocompletion=lambda: list(ENTITY_TYPES),
+        ),
+    ] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(
+            "--country",
+            metavar="CODE",
+            help="Only entities based in this country: its ISO code (CN) or name (China).",
+            show_default=False,
+        ),
+    ] = None,
+    relation: Annotated[
+        str | None,
+        typer.Option(
+            "--relation",
+            metavar="RELATION",
+            help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
+            show_default=False,
+            autocompletion=lambda: list(RELATIONS),
+        ),
+    ] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
+) -> None:
+    """List the organizations, people, countries and events the facts are about."""
+    found = query.entities(_base(data), type_, country, relation)
+    _emit(
+        _Out(fmt, as_json, fields, color, pager),
+        _ENTITY_VIEW,
+        [rows.entity(each) for each in found],
+        lambda: render.entity_table(found),
+        lambda: "no entities match",
+    )
+
+
+@_registry.command()
+def entity(
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", show_default=False, autocompletion=_complete_entity)
+    ],
+    *,
+    data: DataOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    fields: FieldsOpt = None,
+    color: ColorOpt = Color.auto,
+    pager: PagerOpt = False,
+) -> None:
+    """Show one entity by id or any name: what it is, its relatives, and its facts, newest first."""
+    database = _base(data)
+    view = query.entity_view(database, name)
+    found = [view] if view else []
+    _emit(
+        _Out(fmt, as_json, fields, color, pager),
+        _ENTITY_FULL_VIEW,
+        [rows.entity_view(each) for each in found],
+        lambda: render.entity_panel(found[0]),
+        lambda: _no_entity(database, name),
+    )
+
+
+@_registry.command()
 def partners(
     *,
     data: DataOpt = None,
@@ -653,9 +730,23 @@ def info(
 ) -> None:
     """Show which fact files were read, in order, what each holds, and where your own go."""
     paths = _data_paths(data)
-    database = db.load(paths, reading=_telling("reading"), warn=_warn)
     folder = locations.user_data_dir()
-    found = rows.files(database, locations.builtin_path(), folder)
+    try:
+        database = db.load(paths, reading=_telling("reading"), warn=_warn)
+        counted: list[tuple[str, int | None, int | None, int | None]] = list(
+            rows.file_counts(database)
+        )
+        problems: dict[str, str] = {}
+    except FactsError as error:  # still list every file: which is broken, and how
+        from tmkfacts import store
+
+        files = paths if paths is not None else locations.default_paths()
+        counted = [(str(path), *(store.count_records(path) or (None,) * 3)) for path in files]
+        problems = {}
+        for problem in error.problems:
+            problems.setdefault(problem.file, str(problem))
+        _warn(_facts_error_line(error))
+    found = rows.files(counted, locations.builtin_path(), folder, problems)
     _emit(
         _Out(fmt, as_json, fields, color, pager),
         _FILE_VIEW,
@@ -663,6 +754,297 @@ def info(
         lambda: render.file_table(found, str(folder) if folder else None, chosen=paths is not None),
         lambda: "no fact files",
     )
+
+
+TextOpt = Annotated[str | None, typer.Option(show_default=False)]
+
+
+@_registry.command()
+def add(
+    *,
+    title: Annotated[
+        str | None, typer.Option(help="A one-line headline of your own.", show_default=False)
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="When it happened: 2025, 2025-07 or 2025-07-14, as precisely as the source says.",
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KIND",
+            help=f"What it is: {', '.join(KINDS)}.",
+            show_default=False,
+            autocompletion=lambda: list(KINDS),
+        ),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option(help="One or two sentences of your own.", show_default=False)
+    ] = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--entity",
+            metavar="NAME",
+            help="Whom it is about, by id or any name; repeat for each.",
+            show_default=False,
+            autocompletion=_complete_entity,
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ID|URL",
+            help="The source: the id of a known one, or the address of a new one (then give "
+            "--publisher, --published and --source-title).",
+            show_default=False,
+        ),
+    ] = None,
+    fact_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="The fact's id. Default: made from the title.", show_default=False
+        ),
+    ] = None,
+    material: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--material",
+            help="A metal or mineral it concerns; repeat for each.",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="A topic; repeat for each.", show_default=False),
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option(help="Where it happened.", show_default=False)
+    ] = None,
+    date_note: Annotated[
+        str | None,
+        typer.Option(
+            help="How the date was arrived at, where the source does not give it plainly.",
+            show_default=False,
+        ),
+    ] = None,
+    publisher: Annotated[
+        str | None, typer.Option(help="A new source's publisher.", show_default=False)
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE", help="A new source's date of publication.", show_default=False
+        ),
+    ] = None,
+    source_title: Annotated[
+        str | None, typer.Option(help="A new source's headline.", show_default=False)
+    ] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            metavar="FILE",
+            help="The fact file to add to. Default: facts.toml in your own folder ('tmkfacts "
+            "info' shows where), created when missing; in a checkout, --to data/facts.toml adds "
+            "to the shipped base.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    color: ColorOpt = Color.auto,
+) -> None:
+    """Add a fact, and its source if new, to a fact file; at a terminal, ask for what is missing.
+
+    The whole base with the new fact is checked before anything is written, and the file is
+    replaced whole, keeping its comments and layout; on any problem nothing is written.
+    """
+    from tmkfacts import curate, store
+
+    target = to or _own_file()
+    paths = _paths_with(target)
+    base = store.load([each for each in paths if each != target or target.exists()])
+    draft = curate.Draft(
+        title, date, kind, text, tuple(entity or ()), source, fact_id, tuple(material or ()),
+        tuple(tag or ()), place, date_note, publisher, published, source_title,
+    )  # fmt: skip
+    if draft.missing() and sys.stdin.isatty() and sys.stdout.isatty():
+        draft = _ask(base, draft)
+    missing = draft.missing()
+    if missing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise QueryError(f"missing {flags} (stdin is not a terminal, so they cannot be asked for)")
+    new_source, new_fact = curate.records(base, draft)
+    added = curate.add(target, paths, new_source, new_fact)
+    _warn(f"added {added.id} to {target}")
+    shown = store.load(paths)
+    _emit(
+        _Out(fmt, as_json, None, color),
+        _FACT_VIEW,
+        [rows.fact(shown, added)],
+        lambda: render.fact_panel(shown, added),
+        str,
+    )
+
+
+def _own_file() -> Path:
+    folder = locations.user_data_dir()
+    if folder is None:
+        raise QueryError("no home folder for your own facts: give --to FILE")
+    return folder / "facts.toml"
+
+
+def _paths_with(target: Path) -> list[Path]:
+    """The files the base is read from, with the target among them.
+
+    In place of the shipped base if it is that (or the checkout's copy), else after the others.
+    """
+    paths = locations.default_paths()
+    shipped = [locations.builtin_path(), locations.checkout_data()]
+    if any(each is not None and _same_file(target, each) for each in shipped):
+        return [target, *paths[1:]]
+    if not any(_same_file(target, each) for each in paths):
+        paths.append(target)
+    return [target if _same_file(target, each) else each for each in paths]
+
+
+def _ask(base: "FactBase", draft: "curate.Draft") -> "curate.Draft":
+    """Ask at the terminal for each field the flags did not give, checking each answer."""
+    from prompt_toolkit import prompt
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.validation import ValidationError, Validator
+
+    from tmkfacts import curate
+
+    class Checked(Validator):
+        """An answer the check accepts; else its message, and the answer stays to be mended."""
+
+        def __init__(self, check: Callable[[str], object]) -> None:
+            self.check = check
+
+        def validate(self, document: Any) -> None:
+            try:
+                self.check(document.text)
+            except QueryError as error:
+                raise ValidationError(message=str(error)) from None
+
+    def needed(text: str) -> str:
+        if not text.strip():
+            raise QueryError("this one is needed")
+        return text
+
+    def names(text: str) -> list[str]:
+        return [curate.entity_id(base, part) for part in needed(text).split(",") if part.strip()]
+
+    sources = {s.id for s in base.sources}
+
+    def source_of(text: str) -> str:
+        if not curate.is_address(text.strip()) and text.strip() not in sources:
+            raise QueryError(f"no source '{text}': give a known id, or an address")
+        return text
+
+    fields: dict[str, Any] = dict(draft._asdict())
+
+    def ask(
+        field: str, label: str, check: Callable[[str], object] | None = None, **more: Any
+    ) -> None:
+        if not fields[field]:
+            answer = prompt(f"{label}: ", validator=Checked(check) if check else None, **more)
+            fields[field] = answer.strip() or None
+
+    everyone = sorted({name for e in base.entities for name in (e.id, *e.names)})
+    ask("title", "Title", needed)
+    ask("date", "Date (2025, 2025-07 or 2025-07-14)", curate.check_date)
+    ask("kind", "Kind", curate.check_kind, completer=WordCompleter(list(KINDS)))
+    ask("text", "Text", needed)
+    if not fields["entity"]:
+        completer = WordCompleter(everyone, sentence=True)
+        answer = prompt(
+            "Entities (ids or names, commas between): ",
+            validator=Checked(names),
+            completer=completer,
+        )
+        fields["entity"] = tuple(part.strip() for part in answer.split(",") if part.strip())
+    ask(
+        "source",
+        "Source (a known id, or a new one's address)",
+        source_of,
+        completer=WordCompleter(sorted(sources)),
+    )
+    address = str(fields["source"])
+    if curate.is_address(address) and not any(
+        s.url.rstrip("/") == address.rstrip("/") for s in base.sources
+    ):
+        ask("publisher", "Publisher", needed)
+        ask("published", "Published (2025, 2025-07 or 2025-07-14)", curate.check_date)
+        ask("source_title", "Headline", needed)
+    ask("place", "Place (Enter for none)")
+    ask("date_note", "How the date is known (Enter if the source dates it plainly)")
+    if not fields["id"]:
+        default = curate.unique(curate.slug(str(fields["title"])), {f.id for f in base.facts})
+        fields["id"] = prompt("Id: ", default=default).strip() or default
+    return curate.Draft(**fields)
+
+
+@_registry.command()
+def fmt(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[FILE]...",
+            help="Fact files to lay out. Default: in a checkout of tmkfacts, its "
+            "data/facts.toml; else your own files.",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    check_only: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Change nothing: exit 1 and name the files that would change."
+        ),
+    ] = False,
+) -> None:
+    """Rewrite fact files in the one layout: field order, spacing, quoting; values unchanged."""
+    from tmkfacts import curate, layout
+
+    if files:
+        chosen = [locations.resolve(each) for each in files]
+    else:
+        checkout = locations.checkout_data()
+        chosen = [checkout] if checkout else locations.default_paths()[1:]
+    changed = 0
+    for path in chosen:
+        try:
+            before = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise WriteError(
+                f"{path}: cannot read: {getattr(error, 'strerror', None) or error}"
+            ) from None
+        try:
+            after = layout.format_text(before)
+        except layout.FormatError as error:
+            raise WriteError(f"{path}: cannot lay out: {error}") from None
+        if after == before:
+            continue
+        changed += 1
+        if check_only:
+            typer.echo(f"would reformat {path}")
+        else:
+            curate.write(path, after)
+            typer.echo(f"reformatted {path}")
+    left = len(chosen) - changed
+    done = "would be reformatted" if check_only else "reformatted"
+    typer.echo(
+        f"{changed} file{'s' if changed != 1 else ''} {done}, {left} left unchanged", err=True
+    )
+    if check_only and changed:
+        raise typer.Exit(1)
 
 
 @_registry.command()
@@ -747,7 +1129,21 @@ def schema(
 
 @_registry.command()
 def check(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[FILE]...",
+            help="Fact files to check together with the shipped base, so that references to "
+            "it resolve. Default: in a checkout of tmkfacts, its data/facts.toml; else the "
+            "files every command reads.",
+            show_default=False,
+        ),
+    ] = None,
     *,
+    alone: Annotated[
+        bool,
+        typer.Option("--alone", help="Check the FILEs by themselves, without the shipped base."),
+    ] = False,
     data: DataOpt = None,
     show_all: Annotated[
         bool,
@@ -767,24 +1163,13 @@ def check(
     file cannot be read.
     """
     out = _Out(fmt, as_json, fields)
+    paths = _checked_paths(files, alone=alone, data=data)
     try:
-        database = db.load(_data_paths(data), reading=_telling("reading"), warn=_warn)
+        database = db.load(paths, reading=_telling("reading"), warn=_warn)
     except FactsError as error:
         if error.unreadable:
             raise
-        problems = error.problems
-        if out.format(default=Format.table) == Format.table and not fields:
-            with _pipe_may_close():
-                shown = problems if show_all else problems[:_SHOWN_PROBLEMS]
-                for problem in shown:
-                    typer.echo(printable(str(problem)))
-                if len(shown) < len(problems):
-                    more = len(problems) - len(shown)
-                    typer.echo(f"... and {more} more; 'tmkfacts check --all' lists them all")
-        else:
-            _emit(out, _PROBLEM_VIEW, [rows.problem(each) for each in problems], str, str)
-        count = len(problems)
-        typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+        _report(out, error.problems, paths, show_all=show_all)
         raise typer.Exit(1) from None
     from tmkfacts import advice
 
@@ -833,6 +1218,8 @@ _MEMBERSHIP_VIEW = _View(("id", "name", "country", "date", "fact"), rows.MEMBERS
 _SOURCE_VIEW = _View(("id", "publisher", "published", "title", "url"), rows.SOURCE_USE_FIELDS)
 _SUMMARY_VIEW = _View((), ("section",), rows.summary_lines)  # () : every field, flattened
 _FILE_VIEW = _View(rows.FILE_FIELDS, rows.FILE_FIELDS)
+_ENTITY_VIEW = _View(("id", "name", "type", "country", "relations"), rows.ENTITY_ROW_FIELDS)
+_ENTITY_FULL_VIEW = _View(("id", "name", "type", "country", "facts"), rows.ENTITY_VIEW_FIELDS)
 _PROBLEM_VIEW = _View(rows.PROBLEM_FIELDS, rows.PROBLEM_FIELDS)
 
 
@@ -988,6 +1375,78 @@ def _data_paths(data: list[Path] | None) -> list[Path] | None:
     return from_env or None
 
 
+def _report(
+    out: _Out, problems: Sequence["Problem"], paths: list[Path] | None, *, show_all: bool
+) -> None:
+    """`check`'s problems: as lines (the first 50 unless all), or as rows; a count on stderr."""
+    if out.format(default=Format.table) == Format.table and not out.fields:
+        with _pipe_may_close():
+            shown = problems if show_all else problems[:_SHOWN_PROBLEMS]
+            for problem in shown:
+                typer.echo(printable(str(problem)))
+            if len(shown) < len(problems):
+                more = len(problems) - len(shown)
+                typer.echo(f"... and {more} more; 'tmkfacts check --all' lists them all")
+    else:
+        _emit(out, _PROBLEM_VIEW, [rows.problem(each) for each in problems], str, str)
+    count = len(problems)
+    typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+    if paths and _names_shipped_ids(paths, problems):
+        typer.echo(
+            "tmkfacts: the files were checked alone; 'tmkfacts check FILE...' checks them with "
+            "the shipped base, whose ids they may name",
+            err=True,
+        )
+
+
+def _names_shipped_ids(paths: list[Path], problems: Sequence["Problem"]) -> bool:
+    """Whether files checked without the shipped base name ids it defines."""
+    import re
+
+    shipped = [each for each in (locations.checkout_data(), locations.builtin_path()) if each]
+    if any(_same_file(path, each) for path in paths for each in shipped):
+        return False
+    unknown = {
+        match[1]
+        for problem in problems
+        if (match := re.search(r"names unknown (?:entity|source) '([^']+)'", problem.message))
+    }
+    try:
+        base = db.load([shipped[0]]).base
+    except FactsError:
+        return False
+    return bool(unknown & {each.id for each in (*base.sources, *base.entities)})
+
+
+def _checked_paths(
+    files: list[Path] | None, *, alone: bool, data: list[Path] | None
+) -> list[Path] | None:
+    """The files `check` reads: FILEs with the shipped base, or what the others read.
+
+    In a checkout of tmkfacts, the shipped base is the checkout's data/facts.toml: a curator
+    editing it means it, not the copy installed from it.
+    """
+    checkout = locations.checkout_data()
+    shipped = checkout or locations.builtin_path()
+    if files:
+        named = [locations.resolve(each) for each in files]
+        if alone or any(_same_file(each, shipped) for each in named):
+            return named
+        return [shipped, *named]
+    if data or os.environ.get("TMKFACTS_DATA"):
+        return _data_paths(data)
+    if checkout is not None:
+        return [checkout, *locations.default_paths()[1:]]
+    return None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False
+
+
 def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline, in order
     kinds: list[str] | None,
     entities: list[str] | None,
@@ -1019,7 +1478,15 @@ def _no_match(files: tuple[str, ...], count: int) -> str:
     return "no facts match"
 
 
+def _no_entity(database: "Database", name: str) -> str:
+    ids = [entity.id for entity in database.base.entities]
+    return f"no entity '{name}'{did_you_mean(name.casefold(), ids)}"
+
+
 def _no_fact(database: "Database", fact_id: str) -> str:
+    entity = query.find_entity(database, fact_id)
+    if entity is not None:
+        return f"'{fact_id}' is an entity, not a fact: 'tmkfacts entity {entity.id}' shows it"
     close = query.closest_fact_ids(database, fact_id)
     if close:
         return f"no fact '{fact_id}'; did you mean {' or '.join(close)}?"

@@ -140,6 +140,46 @@ def span(
     return Span(start, end) if start.first_day <= end.last_day else None
 
 
+_FORMS = (  # other ways people write dates, as patterns of (day, month name or number, year)
+    (r"(?P<m>[A-Za-z]+)\.? (?P<y>\d{4})", False),  # Oct 2025, October 2025
+    (r"(?P<d>\d{1,2}) (?P<m>[A-Za-z]+)\.?,? (?P<y>\d{4})", False),  # 14 July 2025
+    (r"(?P<m>[A-Za-z]+)\.? (?P<d>\d{1,2}),? (?P<y>\d{4})", False),  # July 14, 2025
+    (r"(?P<y>\d{4})[/.](?P<m>\d{1,2})(?:[/.](?P<d>\d{1,2}))?", True),  # 2025/07/14
+    (r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})", True),  # 14.07.2025
+    (r"(?P<y>\d{4})-(?P<m>\d)(?:-(?P<d>\d{1,2}))?", True),  # 2025-7-4
+)
+
+
+def suggest(text: str) -> str | None:
+    """The date a text written in another form stands for, as YYYY, YYYY-MM or YYYY-MM-DD.
+
+    `Oct 2025` is `2025-10`, `14 July 2025` is `2025-07-14`; None when it is no date.
+    """
+    for pattern, numeric in _FORMS:
+        match = re.fullmatch(pattern, text.strip())
+        if match is None:
+            continue
+        month_text = match["m"]
+        if numeric:
+            month = int(month_text)
+        else:
+            names = [name.casefold() for name in _MONTHS]
+            wanted = month_text.casefold()
+            found = [
+                n for n, name in enumerate(names, 1) if len(wanted) >= 3 and name.startswith(wanted)
+            ]
+            if len(found) != 1:
+                continue
+            month = found[0]
+        day = match.groupdict().get("d")
+        candidate = f"{int(match['y']):04d}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+        try:
+            return str(PartialDate.parse(candidate))
+        except ValueError:
+            return None
+    return None
+
+
 def _days_in(year: int, month: int) -> int:
     """How many days the month has: the day before the first of the next, without `calendar`."""
     if month == 12:  # December: there may be no next year (9999)

@@ -57,6 +57,23 @@ def default_paths() -> list[Path]:
     return [builtin_path(), *mine]
 
 
+def checkout_data(start: Path | None = None) -> Path | None:
+    """The data/facts.toml of the checkout of tmkfacts that holds the folder, if it is in one.
+
+    A curator editing the checkout's file means it, not the copy installed from it.
+    """
+    folder = (start or Path.cwd()).resolve()
+    for each in (folder, *folder.parents):
+        candidate = each / "data" / "facts.toml"
+        project = each / "pyproject.toml"
+        try:
+            if candidate.is_file() and 'name = "tmkfacts"' in project.read_text("utf-8"):
+                return candidate
+        except (OSError, UnicodeDecodeError):
+            continue
+    return None
+
+
 def resolve(name: StrPath) -> Path:
     """The file a --data or TMKFACTS_DATA entry names: `builtin` is the shipped base."""
     return builtin_path() if str(name) == BUILTIN else Path(name)

@@ -20,8 +20,9 @@ from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
 from tmkfacts.vocabularies import RELATIONS
 
 __all__ = [
-    "MEMBERSHIP_BODIES", "SUBJECT", "Filter", "Membership", "Partner", "SourceUse", "Summary",
-    "citations", "closest_fact_ids", "earliest", "entity_ids", "explain_miss", "find_fact",
+    "MEMBERSHIP_BODIES", "SUBJECT", "EntityView", "Filter", "Membership", "Partner", "SourceUse",
+    "Summary", "citations", "closest_fact_ids", "earliest", "entities", "entity_ids",
+    "entity_view", "explain_miss", "find_entity", "find_fact",
     "latest", "list_facts", "memberships", "newest_first", "oldest_first", "partners",
     "select", "source_uses", "summarize", "timeline",
 ]  # fmt: skip
@@ -239,6 +240,85 @@ def memberships(base: FactBase | Database) -> list[Membership]:
         for entity_id in fact.entities
         if entity_id in bodies
     ]
+
+
+# --- entities -----------------------------------------------------------------------------------
+
+
+class EntityView(NamedTuple):
+    """An entity with what relates to it: parent, subsidiaries, people, and its facts."""
+
+    entity: Entity
+    parent: Entity | None
+    subsidiaries: tuple[Entity, ...]
+    people: tuple[Entity, ...]  # people who work for it
+    facts: tuple[Fact, ...]  # newest first
+
+
+def entities(
+    base: FactBase | Database,
+    type_: str | None = None,
+    country: str | None = None,
+    relation: str | None = None,
+) -> list[Entity]:
+    """The entities of a type, based in a country (code or name), with a relation; by name."""
+    from tmkfacts.vocabularies import ENTITY_TYPES
+
+    known = database_of(base).base
+    if type_ is not None and type_.casefold() not in ENTITY_TYPES:
+        raise QueryError(f"unknown type '{type_}'{known_hint(type_.casefold(), ENTITY_TYPES)}")
+    code = _country(country) if country is not None else None
+    wanted = _relation(relation) if relation is not None else None
+    found = [
+        entity
+        for entity in known.entities
+        if (type_ is None or entity.type == type_.casefold())
+        and (code is None or entity.country == code)
+        and (wanted is None or wanted in entity.relations)
+    ]
+    return sorted(found, key=lambda entity: entity.name.casefold())
+
+
+def _country(country: str) -> str:
+    from tmkfacts.vocabularies import COUNTRIES
+    from tmkfacts.words import read_lexicon
+
+    if country.upper() in COUNTRIES:
+        return country.upper()
+    wanted = " ".join(country.casefold().split())
+    for code, names in read_lexicon().countries.items():
+        if any(wanted == name.casefold() for name in names):
+            return code
+    raise QueryError(f"unknown country '{country}': give its ISO code, as in --country CN")
+
+
+def find_entity(base: FactBase | Database, name: str) -> Entity | None:
+    """The entity with this id or name (any alias, any case), or None."""
+    known = database_of(base).base
+    wanted = " ".join(name.casefold().split())
+    for entity in known.entities:
+        if wanted == entity.id or any(wanted == each.casefold() for each in entity.names):
+            return entity
+    return None
+
+
+def entity_view(base: FactBase | Database, name: str) -> EntityView | None:
+    """An entity by id or name, with its relatives and its facts, newest first; or None."""
+    database = database_of(base)
+    entity = find_entity(database, name)
+    if entity is None:
+        return None
+    known = database.base
+    facts = database.facts(
+        "facts.id IN (SELECT fact FROM fact_entities WHERE entity = ?)", [entity.id], _NEWEST
+    )
+    return EntityView(
+        entity,
+        known.entity(entity.parent) if entity.parent else None,
+        tuple(each for each in known.entities if each.parent == entity.id),
+        tuple(each for each in known.entities if each.organization == entity.id),
+        tuple(facts),
+    )
 
 
 # --- sources and summaries --------------------------------------------------------------------

@@ -20,12 +20,12 @@ from rich.text import Text
 from tmkfacts.errors import printable
 from tmkfacts.formats import flat
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
-from tmkfacts.rows import FILE_FIELDS, Row
+from tmkfacts.rows import BUILTIN, FILE_FIELDS, Row, origin_of
 
 if TYPE_CHECKING:  # only named in annotations: a table of partners need not define searches
     from rich.panel import Panel  # imported where used: only `show` and `summary` draw panels
 
-    from tmkfacts.query import Membership, Partner, SourceUse, Summary
+    from tmkfacts.query import EntityView, Membership, Partner, SourceUse, Summary
     from tmkfacts.search import Hit
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -217,6 +217,71 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
     return _ByWidth(wide, narrow)
 
 
+def entity_table(entities: Sequence[Entity]) -> RenderableType:
+    """Entities, one row each: the name over its id, the type, country and relations."""
+
+    def wide() -> Table:
+        table = _table("Entity", "Type", "Country", "Relations")
+        for entity in entities:
+            table.add_row(
+                _named(entity, entity.id),
+                _Text(entity.type),
+                _Text(entity.country or "-"),
+                _Text("\n".join(entity.relations) or "-"),
+            )
+        return table
+
+    def narrow() -> Table:
+        table = _table("Entity")
+        for entity in entities:
+            details = (entity.type, entity.country, ", ".join(entity.relations), entity.id)
+            table.add_row(_named(entity, *details))
+        return table
+
+    return _ByWidth(wide, narrow)
+
+
+def entity_panel(view: EntityView) -> RenderableType:
+    """One entity in full: names, what it is, where, its relatives and its facts, newest first."""
+    from rich.panel import Panel
+
+    entity = view.entity
+    rows: list[tuple[str, Text]] = [("Type", _Text(entity.type))]
+    names = [name for name in entity.names if name not in entity.search_aliases]
+    if len(names) > 1:
+        rows.append(("Names", _Text("\n".join(names[1:]))))
+    if entity.search_aliases:
+        rows.append(("Also found by", _Text(", ".join(entity.search_aliases), style="dim")))
+    if entity.country:
+        rows.append(("Country", _Text(entity.country)))
+    if entity.role:
+        rows.append(("Role", _Text(entity.role)))
+    if entity.organization:
+        rows.append(("Works for", _Text(entity.organization)))
+    if view.parent:
+        rows.append(("Part of", _named(view.parent, view.parent.id)))
+    if view.subsidiaries:
+        rows.append(("Owns", _Text("\n").join(_named(e, e.id) for e in view.subsidiaries)))
+    if view.people:
+        people = _Text("\n").join(_named(e, e.role, e.id) for e in view.people)
+        rows.append(("People", people))
+    if entity.relations:
+        rows.append(("Relations", _Text(", ".join(entity.relations))))
+    if entity.description:
+        rows.append(("About", _Text(entity.description)))
+    if view.facts:
+        facts = _Text("\n").join(
+            _Text(when(fact, ", ")).append_text(_Text("  ")).append_text(_fact_cell(fact))
+            for fact in view.facts
+        )
+        rows.append(("Facts", facts))
+    if entity.origin is not None:
+        rows.append(("Defined", _Text(str(entity.origin), style="dim")))
+    heading = _Text(entity.name, style="bold")
+    heading.append(f"\n{entity.id}\n", style="dim")
+    return Panel(Group(heading, _pairs(rows, label_style="bold")), box=box.ROUNDED, expand=False)
+
+
 def timeline_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> RenderableType:
     """Facts oldest first, grouped by year and then by month, or by what bounds a year alone.
 
@@ -254,7 +319,11 @@ def file_table(found: Sequence[Row], folder: str | None, *, chosen: bool) -> Ren
     for column in table.columns[2:]:
         column.justify = "right"
     for row in found:
-        table.add_row(*(_Text(str(row[name])) for name in FILE_FIELDS))
+        cell = _Text(str(row["file"]))
+        if row.get("problem"):
+            cell.append(f"\n{row['problem']}", style="red")
+        counts = (_Text("-" if row[name] is None else str(row[name])) for name in FILE_FIELDS[2:5])
+        table.add_row(cell, _Text(str(row["role"])), *counts)
     if folder is None:
         where = "Your own fact files: no home folder, so none are read."
     else:
@@ -401,6 +470,8 @@ def _fact_cell(
     if notes is not None:
         cell.append(f" {notes.marks(fact)}", style="bold")
     cell.append(f"\n{fact.kind} · {fact.id}", style="dim")
+    if origin_of(fact) not in (BUILTIN, None):
+        cell.append(" · yours", style="bold dim")
     return cell
 
 

@@ -7,7 +7,8 @@ is null; lists are always lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # for annotations only: the command line imports rows on ever
     from tmkfacts.db import Database
     from tmkfacts.errors import Problem
     from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
-    from tmkfacts.query import Membership, Partner, SourceUse, Summary
+    from tmkfacts.query import EntityView, Membership, Partner, SourceUse, Summary
     from tmkfacts.search import Hit
 
 Row = dict[str, object]
@@ -27,7 +28,7 @@ SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes", "title
 FIGURE_FIELDS = ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
 FACT_FIELDS = (
     "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
-    "figures", "tags", "sources", "earliest", "latest",
+    "figures", "tags", "sources", "earliest", "latest", "origin",
 )  # fmt: skip
 HIT_FIELDS = (*FACT_FIELDS, "score", "matched")
 ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
@@ -38,7 +39,7 @@ MEMBERSHIP_FIELDS = (
 SOURCE_USE_FIELDS = (*SOURCE_FIELDS, "facts")
 SUMMARY_FIELDS = ("section", "rows")
 PROBLEM_FIELDS = ("file", "line", "column", "record", "message")
-FILE_FIELDS = ("file", "role", "sources", "entities", "facts")
+FILE_FIELDS = ("file", "role", "sources", "entities", "facts", "problem")
 
 
 def dumps(rows: Iterable[Row], *, ascii: bool = False) -> str:
@@ -110,7 +111,28 @@ def fact(base: FactBase, item: Fact) -> Row:
         "tags": list(item.tags),
         "sources": [source(base.source(source_id)) for source_id in item.sources],
         **_span(item),
+        "origin": origin_of(item),
     }
+
+
+#: A fact's `origin` when it comes from the shipped base.
+BUILTIN = "builtin"
+
+
+def origin_of(item: Fact) -> str | None:
+    """Where a fact comes from: "builtin" for the shipped base, else its file; None if unknown."""
+    if item.origin is None:
+        return None
+    return BUILTIN if item.origin.file in _shipped() else item.origin.file
+
+
+@cache
+def _shipped() -> frozenset[str]:
+    """The names the shipped base is read under: the installed copy, or the checkout's file."""
+    from tmkfacts.locations import builtin_path
+
+    path = builtin_path()
+    return frozenset({str(path), str(path.resolve())})
 
 
 def hit(base: FactBase, item: Hit) -> Row:
@@ -235,8 +257,8 @@ def summary_lines(sections: list[Row]) -> list[Row]:
     return lines
 
 
-def files(database: Database, builtin: Path, folder: Path | None) -> list[Row]:
-    """The fact files read, in order: whose they are and how many records each holds."""
+def file_counts(database: Database) -> list[tuple[str, int, int, int]]:
+    """Each fact file read, in order, with how many sources, entities and facts it holds."""
     base = database.base
     counts: dict[str, list[int]] = {name: [0, 0, 0] for name in base.files}
     for column, located in enumerate(
@@ -248,8 +270,21 @@ def files(database: Database, builtin: Path, folder: Path | None) -> list[Row]:
     for number, count in database.facts_per_file().items():
         if number is not None:
             counts[base.files[number]][2] = count
+    return [(name, *numbers) for name, numbers in counts.items()]  # type: ignore[misc]
+
+
+def files(
+    counted: Iterable[tuple[str, int | None, int | None, int | None]],
+    builtin: Path,
+    folder: Path | None,
+    problems: Mapping[str, str] | None = None,
+) -> list[Row]:
+    """The fact files read, in order: whose they are, what each holds, its first problem.
+
+    A count is None for a file that cannot be parsed; `problem` is None for a file without one.
+    """
     found: list[Row] = []
-    for name, (n_sources, n_entities, n_facts) in counts.items():
+    for name, n_sources, n_entities, n_facts in counted:
         path = Path(name)
         role = "given"
         if path.resolve() == builtin.resolve():
@@ -263,6 +298,7 @@ def files(database: Database, builtin: Path, folder: Path | None) -> list[Row]:
                 "sources": n_sources,
                 "entities": n_entities,
                 "facts": n_facts,
+                "problem": (problems or {}).get(name),
             }
         )
     return found
@@ -278,6 +314,23 @@ def entity(item: Entity) -> Row:
         "description": item.description,
         "relations": list(item.relations),
         "search_aliases": list(item.search_aliases),
+    }
+
+
+ENTITY_ROW_FIELDS = (
+    *ENTITY_FIELDS, "aliases", "role", "organization", "description", "relations",
+    "search_aliases",
+)  # fmt: skip
+ENTITY_VIEW_FIELDS = (*ENTITY_ROW_FIELDS, "subsidiaries", "people", "facts")
+
+
+def entity_view(item: EntityView) -> Row:
+    """An entity with its subsidiaries, its people and the ids of its facts, newest first."""
+    return {
+        **entity(item.entity),
+        "subsidiaries": [each.id for each in item.subsidiaries],
+        "people": [each.id for each in item.people],
+        "facts": [each.id for each in item.facts],
     }
 
 

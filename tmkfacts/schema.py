@@ -91,6 +91,11 @@ FACT = _object(
         "sources": {"type": "array", "items": SOURCE, "minItems": 1},
         "earliest": _EARLIEST,
         "latest": _LATEST,
+        "origin": {
+            "type": ["string", "null"],
+            "description": "Where the fact comes from: 'builtin' for the shipped base, else "
+            "the path of the fact file (the user's own).",
+        },
     },
     "One dated, sourced fact, its sources spelled out.",
 )
@@ -164,9 +169,14 @@ FILE = _object(
     {
         "file": _TEXT,
         "role": {"enum": ["shipped", "yours", "given"]},
-        "sources": _COUNT,
-        "entities": _COUNT,
-        "facts": _COUNT,
+        "sources": {"type": ["integer", "null"], "minimum": 0},
+        "entities": {"type": ["integer", "null"], "minimum": 0},
+        "facts": {"type": ["integer", "null"], "minimum": 0},
+        "problem": {
+            "type": ["string", "null"],
+            "description": "The file's first problem, or null; counts are null for a file "
+            "that is not TOML.",
+        },
     },
     "A fact file read, and what it holds.",
 )

@@ -213,6 +213,7 @@ def parse(base: FactBase | Database, text: str) -> Query:
     phrases: list[Term] = []
     excluded: list[Term] = []
     where, not_where = EVERY, []
+    text = text.replace("\x00", " ")  # SQLite ends a string at NUL: FTS5 would see it cut
     for match in _PART.finditer(text):
         negated, quoted, bare = match.group(1) == "-", match.group(2), match.group(3)
         if quoted is not None:

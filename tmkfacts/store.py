@@ -61,18 +61,25 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 
 
-def load(paths: Iterable[StrPath] | None = None) -> FactBase:
+def load(
+    paths: Iterable[StrPath] | None = None, contents: Mapping[Path, bytes] | None = None
+) -> FactBase:
     """Read, merge and validate fact files; raise FactsError.
 
     Without paths: the shipped base and the user's own files (see `default_paths`). A path may
-    be `builtin` for the shipped base. This always reads and validates the files;
-    `tmkfacts.db.load` answers from the cache when they are unchanged.
+    be `builtin` for the shipped base. `contents` gives the bytes to read for some paths in
+    place of their files: what a file would hold after an edit, checked before it is written.
+    This always reads and validates the files; `tmkfacts.db.load` answers from the cache when
+    they are unchanged.
     """
     files = [resolve(p) for p in paths] if paths is not None else default_paths()
     parsed: list[_ParsedFile] = []
     problems: list[Problem] = []
     for path in files:
         name = str(path)
+        if contents is not None and path in contents:
+            parsed.append(_parse(name, contents[path]))
+            continue
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES and path.is_file():
@@ -84,6 +91,16 @@ def load(paths: Iterable[StrPath] | None = None) -> FactBase:
             continue
         parsed.append(_parse(name, data))
     return _assemble(parsed, problems)
+
+
+def count_records(path: Path) -> tuple[int, int, int] | None:
+    """How many sources, entities and facts a file holds, valid or not; None if not TOML."""
+    try:
+        document = tomli.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError):
+        return None
+    sizes = [document.get(table, []) for table in _TABLES]
+    return tuple(len(each) if isinstance(each, list) else 1 for each in sizes)  # type: ignore[return-value]
 
 
 class Segment(NamedTuple):
@@ -217,6 +234,7 @@ class _Span:
 _LINE = re.compile(r"[^\n]+")
 _ARRAY_HEADER = re.compile(r"\s*\[\[\s*([^\]]*?)\s*\]\]")
 _TABLE_HEADER = re.compile(r"\s*\[")
+_SINGLE_HEADER = re.compile(r"\s*\[\s*([^\[\]]*?)\s*\]")
 _NAMES = {"[[fact]]": "fact", "[[fact.figures]]": "fact.figures"}  # the usual headers, quickly
 _KEY_LINE = re.compile(r"""\s*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
 
@@ -240,7 +258,7 @@ def _locate(text: str) -> tuple[dict[str, list[_Span]], dict[str, int]]:
             if key:
                 name = key[1] if key[1] is not None else key[2] if key[2] is not None else key[3]
                 found.key(name, number)
-        string_end = _scan_strings(line, string_end)
+        string_end = scan_strings(line, string_end)
     return found.spans, found.top_level
 
 
@@ -270,9 +288,16 @@ class _Found:
             else:
                 self.current = self.target = None
             return True
-        if _TABLE_HEADER.match(line):
+        table = _SINGLE_HEADER.match(line)
+        if table or _TABLE_HEADER.match(line):
             self.in_root = False
-            self.current = self.target = None
+            name = table[1].replace(" ", "").replace('"', "") if table else ""
+            if name == "fact.figures" and self.current is not None:  # [fact.figures]: one table
+                self.current.keys.setdefault("figures", number)
+            else:
+                self.top_level.setdefault(name.split(".")[0], number)
+                self.current = None
+            self.target = None
             return True
         return False
 
@@ -284,7 +309,7 @@ class _Found:
             self.target.keys.setdefault(name, number)
 
 
-def _scan_strings(line: str, string_end: str | None) -> str | None:
+def scan_strings(line: str, string_end: str | None) -> str | None:
     """Return the multi-line string delimiter still open at the end of this line, if any."""
     i = 0
     while i < len(line):
@@ -366,7 +391,7 @@ def _parse_text(name: str, text: str) -> _ParsedFile:
     try:
         document = tomli.loads(text)
     except tomli.TOMLDecodeError as error:
-        return _ParsedFile(name, [_syntax_problem(name, error)])
+        return _ParsedFile(name, [_syntax_problem(name, error, text)])
     except RecursionError:  # tomli's limit on nesting, or Python's where tomli has none
         message = "invalid TOML: arrays or tables are nested too deeply"
         return _ParsedFile(name, [Problem(name, None, message, category="syntax")])
@@ -387,6 +412,8 @@ def _read_document(
             continue
         if not isinstance(value, list):
             message = f"'{key}' must be an array of tables ([[{key}]]), not {_toml_type(value)}"
+            if isinstance(value, dict):
+                message += f": write [[{key}]] where [{key}] is written"
             parsed.problems.append(Problem(name, top_level.get(key), message))
             continue
         table_spans = spans[key]
@@ -398,9 +425,29 @@ def _read_document(
     return parsed
 
 
-def _syntax_problem(name: str, error: tomli.TOMLDecodeError) -> Problem:
-    message = f"invalid TOML: {error.msg}"
+def _syntax_problem(name: str, error: tomli.TOMLDecodeError, text: str = "") -> Problem:
+    message = f"invalid TOML: {error.msg}{_syntax_hint(error, text)}"
     return Problem(name, error.lineno, message, column=error.colno, category="syntax")
+
+
+def _syntax_hint(error: tomli.TOMLDecodeError, text: str) -> str:
+    """What a TOML syntax error most likely means, in words, for the usual mistakes."""
+    lines = text.splitlines()
+    line = lines[error.lineno - 1] if 0 < error.lineno <= len(lines) else ""
+    if error.msg.startswith("Expected newline or end of document") and re.match(
+        r"\s*[\w-]+\s*=\s*\"", line
+    ):
+        return (
+            '; a quote inside a string ends it: write \\" for a quote inside "...", or '
+            "put the string in single quotes"
+        )
+    if error.msg.startswith("Cannot declare") and _SINGLE_HEADER.match(line):
+        table = _SINGLE_HEADER.match(line)
+        assert table is not None
+        return f"; [{table[1]}] is one table: write [[{table[1]}]] for each record"
+    if error.msg.startswith("Unclosed array") or error.msg.startswith("Unclosed inline"):
+        return "; a ']' or '}' is missing"
+    return ""
 
 
 def _read_record(parsed: _ParsedFile, table: str, index: int, raw: object, span: _Span) -> None:
@@ -578,7 +625,9 @@ class _Record:
         try:
             return PartialDate.parse(value)
         except ValueError as error:
-            self.problem(key, f"invalid {key}: {error}")
+            meant = dates.suggest(value)
+            hint = f" (did you mean '{meant}'?)" if meant and meant != value else ""
+            self.problem(key, f"invalid {key}: {error}{hint}")
             return PartialDate(1)
 
 
@@ -597,6 +646,17 @@ def _source(record: _Record) -> Source:
     )
 
 
+def _country_code(name: str) -> str | None:
+    """The ISO code of a country written by its name or demonym (`Germany`, `German`)."""
+    from tmkfacts.words import read_lexicon
+
+    wanted = " ".join(name.casefold().split())
+    for code, names in read_lexicon().countries.items():
+        if any(wanted == each.casefold() for each in names):
+            return code
+    return None
+
+
 def _entity(record: _Record) -> Entity:
     entity_id = record.ident()
     name = record.text("name", required=True)
@@ -606,6 +666,7 @@ def _entity(record: _Record) -> Entity:
     country = record.optional_text("country")
     if country is not None and country not in COUNTRIES:
         code = country.upper() if country.upper() in COUNTRIES else _COUNTRY_HINTS.get(country)
+        code = code or _country_code(country)
         hint = f" (did you mean '{code}'?)" if code else " (leave it out where there is none)"
         record.problem("country", f"country '{country}' is not an ISO 3166-1 alpha-2 code{hint}")
     parent = record.optional_text("parent")
@@ -793,12 +854,22 @@ def _cross_problems(parsed: list[_ParsedFile]) -> list[Problem]:
                     problems.append(
                         Problem(origin.file, origin.line, message, record_id, category="reference")
                     )
+    named = {  # an entity's names and aliases, folded, to the entity's id
+        " ".join(name.casefold().split()): entity.id
+        for one in parsed
+        for entity in one.entities
+        for name in entity.names
+    }
     for one in parsed:
         for ref in one.refs:
             for target in ref.targets:
                 if target in known[ref.table]:
                     continue
-                hint = did_you_mean(target, known[ref.table])
+                entity_id = named.get(" ".join(target.casefold().split()))
+                if ref.table == "entity" and entity_id:
+                    hint = f" (did you mean '{entity_id}'? '{target}' is its name; give its id)"
+                else:
+                    hint = did_you_mean(target, known[ref.table])
                 message = f"'{ref.key}' names unknown {ref.table} '{target}'{hint}"
                 problems.append(
                     Problem(ref.file, ref.line, message, ref.record, category="reference")
