@@ -39,9 +39,11 @@ def test_check_reports_each_problem_at_its_line(path, monkeypatch, regen_golden)
     counted, *hint = result.stderr.splitlines()
     assert counted == f"{count} problem{'s' if count != 1 else ''} found"
     # 'reia' is an id of the shipped base, which the file was checked without
-    assert hint == (["tmkfacts: the files were checked alone; 'tmkfacts check FILE...' checks "
-                     "them with the shipped base, whose ids they may name"]
-                    if path.stem == "dangling-organization" else [])  # fmt: skip
+    alone = (
+        "tmkfacts: the files were checked alone; 'tmkfacts check FILE...' checks them with the "
+        "shipped base, whose ids they may name"
+    )
+    assert hint == ([alone] if path.stem == "dangling-organization" else [])
 
 
 def test_every_invalid_file_has_its_expected_report():

@@ -1415,7 +1415,8 @@ def _names_shipped_ids(paths: list[Path], problems: Sequence["Problem"]) -> bool
         base = db.load([shipped[0]]).base
     except FactsError:
         return False
-    return bool(unknown & {each.id for each in (*base.sources, *base.entities)})
+    known = {source.id for source in base.sources} | {entity.id for entity in base.entities}
+    return bool(unknown & known)
 
 
 def _checked_paths(
