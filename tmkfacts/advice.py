@@ -134,7 +134,7 @@ def _line_of(origin: Origin, key: str) -> int | None:
     if origin.line is None:
         return None
     try:
-        lines = Path(origin.file).read_text(encoding="utf-8-sig").splitlines()
+        lines = Path(origin.file).read_text(encoding="utf-8-sig").split("\n")
     except (OSError, UnicodeDecodeError):
         return origin.line
     pattern = re.compile(rf"\s*{re.escape(key)}\s*=")

@@ -930,8 +930,8 @@ def _ask(base: "FactBase", draft: "curate.Draft") -> "curate.Draft":
         def validate(self, document: Any) -> None:
             try:
                 self.check(document.text)
-            except QueryError as error:
-                raise ValidationError(message=str(error)) from None
+            except QueryError as error:  # the cursor stays at the end, to mend the answer
+                raise ValidationError(len(document.text), str(error)) from None
 
     def needed(text: str) -> str:
         if not text.strip():

@@ -104,11 +104,13 @@ def insert(text: str, table: str, record: str) -> str:
     Without one of its table, a source goes before the first record and anything else at the
     end. Nothing else in the text moves or changes.
     """
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text, ends=True)
     kinds = _classify([line.rstrip("\r\n") for line in lines])
     records = []  # (line, table) of each record's header, figures apart
     for number, line in enumerate(kinds):
-        match = _HEADER.match(line.text) if line.kind == "header" else None
+        if line.kind != "header":
+            continue
+        match = _HEADER.match(line.text)
         name = re.sub(r"\s", "", match[1]) if match else None
         if name != "fact.figures":
             records.append((number, name))
@@ -129,6 +131,17 @@ def insert(text: str, table: str, record: str) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+def _lines(text: str, *, ends: bool = False) -> list[str]:
+    """The lines of a text, split at newlines alone, as TOML splits them.
+
+    Not str.splitlines, which also splits at characters a string may hold (U+0085, U+2028).
+    """
+    parts = text.split("\n")
+    if parts and parts[-1] == "":
+        parts.pop()
+    return [part + "\n" for part in parts] if ends else parts
 
 
 def _classify(lines: Sequence[str]) -> list[_Line]:
@@ -167,7 +180,7 @@ def _trailing_start(lines: Sequence[_Line]) -> int:
 
 
 def _read(text: str) -> tuple[list[_Record], list[str]]:
-    lines = _classify(text.splitlines())
+    lines = _classify([line.removesuffix("\r") for line in _lines(text)])
     headers = [n for n, line in enumerate(lines) if line.kind == "header"]
     for n in headers:
         if not _HEADER.match(lines[n].text):

@@ -432,7 +432,7 @@ def _syntax_problem(name: str, error: tomli.TOMLDecodeError, text: str = "") -> 
 
 def _syntax_hint(error: tomli.TOMLDecodeError, text: str) -> str:
     """What a TOML syntax error most likely means, in words, for the usual mistakes."""
-    lines = text.splitlines()
+    lines = text.split("\n")
     line = lines[error.lineno - 1] if 0 < error.lineno <= len(lines) else ""
     if error.msg.startswith("Expected newline or end of document") and re.match(
         r"\s*[\w-]+\s*=\s*\"", line
@@ -751,7 +751,9 @@ def _figures(record: _Record) -> tuple[Figure, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        record.problem("figures", "'figures' must be an array of tables ([[fact.figures]])")
+        hint = ": write [[fact.figures]] where [fact.figures] is written"
+        message = "'figures' must be an array of tables ([[fact.figures]])"
+        record.problem("figures", message + (hint if isinstance(value, dict) else ""))
         return ()
     figures = []
     for index, raw in enumerate(value):
