@@ -75,7 +75,9 @@ def test_add_writes_a_fact_and_its_new_source_that_search_then_finds(tmp_path):
     assert shown["sources"][0]["id"] == "example-news-2025-09-20"
     assert result.stderr == f"tmkfacts: added {shown['id']} to {mine}\n"
     text = mine.read_text(encoding="utf-8")
-    assert text.startswith(NOTES.split("# --- facts", maxsplit=1)[0].rstrip("\n") + "\n\n[[source]]\n")
+    assert text.startswith(
+        NOTES.split("# --- facts", maxsplit=1)[0].rstrip("\n") + "\n\n[[source]]\n"
+    )
     assert "# --- facts ---" in text  # the comments and the other records stay as they were
     assert text == layout.format_text(text)  # in the one layout already
     found = runner.invoke(
