@@ -31,6 +31,9 @@ FACT = {
     "earliest",
     "latest",
     "origin",
+    "source_urls",
+    "publishers",
+    "published",
 }
 ENTITY = {"id", "name", "short_name", "type", "country", "parent"}
 SHAPES = {

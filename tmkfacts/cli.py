@@ -118,9 +118,11 @@ class _Commands(TyperGroup):
             _name_option_types()
             for info in _registry.registered_commands:
                 if _command_name(info) == cmd_name:
-                    self.commands[cmd_name] = typer.main.get_command_from_info(
+                    command = typer.main.get_command_from_info(
                         info, pretty_exceptions_short=True, rich_markup_mode=None
                     )
+                    command.context_settings = {**_HELP, **command.context_settings}
+                    self.commands[cmd_name] = command
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:  # click's signature
@@ -144,9 +146,12 @@ class _Commands(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
+_HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="tmkfacts",
     cls=_Commands,
+    context_settings=_HELP,
     add_completion=True,  # --install-completion and --show-completion for bash, zsh, fish
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,  # plain help: drawing it with Rich would double its start-up time
@@ -272,6 +277,7 @@ FormatOpt = Annotated[
     Format | None,
     typer.Option(
         "--format",
+        "-f",
         metavar="FORMAT",
         help="table, json, jsonl, csv, tsv or markdown. Default: a table at a terminal, "
         "tab-separated columns in a pipe or file.",
@@ -296,6 +302,10 @@ ColorOpt = Annotated[
         "FORCE_COLOR forces it), always or never.",
         case_sensitive=False,
     ),
+]
+NoHeadersOpt = Annotated[
+    bool,
+    typer.Option("--no-headers", help="In CSV, TSV and Markdown, leave out the line of names."),
 ]
 PagerOpt = Annotated[
     bool,
@@ -369,7 +379,9 @@ UntilOpt = Annotated[
 ]
 LimitOpt = Annotated[
     int | None,
-    typer.Option("--limit", metavar="N", min=1, help="Show at most N facts.", show_default=False),
+    typer.Option(
+        "--limit", "-n", metavar="N", min=1, help="Show at most N facts.", show_default=False
+    ),
 ]
 
 # --- commands -----------------------------------------------------------------------------------
@@ -385,7 +397,7 @@ def _main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Print the version and exit.", is_eager=True, callback=_version
+            "--version", "-V", help="Print the version and exit.", is_eager=True, callback=_version
         ),
     ] = False,
 ) -> None:
@@ -411,13 +423,14 @@ def list_(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """List facts, newest first."""
     database, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.list_facts(database, where, limit)
     notes = _notes(database.cited, facts, with_sources)
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers, with_sources),
         _FACT_VIEW,
         rows.Each(facts, partial(rows.fact, database.cited), rows.FACT_FIELDS),
         lambda: render.fact_table(facts, notes),
@@ -444,6 +457,7 @@ def search(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """Find facts matching every word of QUERY, best match first.
 
@@ -455,7 +469,7 @@ def search(
     from tmkfacts.search import search as find
 
     _no_unknown_options(context, words)
-    out = _Out(fmt, as_json, fields, color, pager)
+    out = _Out(fmt, as_json, fields, color, pager, no_headers, with_sources)
     database, where = _base(data), _filter(kind, entity, material, tag, since, until)
     table = out.format() == Format.table and not fields
     found = find(database, " ".join(words), where, limit, marks=table)
@@ -501,12 +515,13 @@ def show(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """Show one fact in full: its date and how it is known, entities, figures and sources."""
     database = _base(data)
     found = [fact] if (fact := query.find_fact(database, fact_id)) else []
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _FACT_VIEW,
         [rows.fact(database.base, each) for each in found],
         lambda: render.fact_panel(database.base, found[0]),
@@ -552,11 +567,12 @@ def entities(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the organizations, people, countries and events the facts are about."""
     found = query.entities(_base(data), type_, country, relation)
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _ENTITY_VIEW,
         [rows.entity(each) for each in found],
         lambda: render.entity_table(found),
@@ -576,13 +592,14 @@ def entity(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """Show one entity by id or any name: what it is, its relatives, and its facts, newest first."""
     database = _base(data)
     view = query.entity_view(database, name)
     found = [view] if view else []
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _ENTITY_FULL_VIEW,
         [rows.entity_view(each) for each in found],
         lambda: render.entity_panel(found[0]),
@@ -609,11 +626,12 @@ def partners(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the organizations TMK deals with: buyers, contractors, research partners and more."""
     found = query.partners(_base(data), relation)
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _PARTNER_VIEW,
         [rows.partner(each) for each in found],
         lambda: render.partner_table(found),
@@ -630,11 +648,12 @@ def memberships(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the associations and alliances TMK joined, and what each is expected to give."""
     found = query.memberships(_base(data))
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _MEMBERSHIP_VIEW,
         [rows.membership(each) for each in found],
         lambda: render.membership_table(found),
@@ -658,13 +677,14 @@ def timeline(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """Show facts on a time line, oldest first, by year and month."""
     database, where = _base(data), _filter(kind, entity, material, tag, since, until)
     facts = query.timeline(database, where)
     notes = _notes(database.cited, facts, with_sources)
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers, with_sources),
         _FACT_VIEW,
         rows.Each(facts, partial(rows.fact, database.cited), rows.FACT_FIELDS),
         lambda: render.timeline_table(facts, notes),
@@ -681,6 +701,7 @@ def summary(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """Show the fact base at a glance: counts, exports, partners, memberships, latest facts.
 
@@ -689,7 +710,7 @@ def summary(
     found = query.summarize(_base(data))
     sections = rows.summary(found) if found.facts else []
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _SUMMARY_VIEW,
         sections,
         lambda: render.summary_view(found),
@@ -706,11 +727,12 @@ def sources(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the sources, each with the number of facts it supports."""
     found = query.source_uses(_base(data))
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _SOURCE_VIEW,
         [rows.source_use(each) for each in found],
         lambda: render.source_table(found),
@@ -727,6 +749,7 @@ def info(
     fields: FieldsOpt = None,
     color: ColorOpt = Color.auto,
     pager: PagerOpt = False,
+    no_headers: NoHeadersOpt = False,
 ) -> None:
     """Show which fact files were read, in order, what each holds, and where your own go."""
     paths = _data_paths(data)
@@ -748,7 +771,7 @@ def info(
         _warn(_facts_error_line(error))
     found = rows.files(counted, locations.builtin_path(), folder, problems)
     _emit(
-        _Out(fmt, as_json, fields, color, pager),
+        _Out(fmt, as_json, fields, color, pager, no_headers),
         _FILE_VIEW,
         found,
         lambda: render.file_table(found, str(folder) if folder else None, chosen=paths is not None),
@@ -1231,9 +1254,13 @@ class _Out(NamedTuple):
     fields: str | None = None
     color: Color = Color.auto
     pager: bool = False
+    no_headers: bool = False
+    with_sources: bool = False
 
     def format(self, default: Format | None = None) -> Format:
         """The format asked for; else a table at a terminal and TSV in a pipe or a file."""
+        if self.as_json and self.fmt not in (None, Format.json):
+            raise QueryError(f"--json and --format {self.fmt.value} contradict each other")
         if self.as_json:
             return Format.json
         if self.fmt is not None:
@@ -1272,8 +1299,19 @@ def _emit(
             table_like = fmt == Format.markdown or out.fmt is None
             default = view.table if table_like and view.table else available
             header = chosen or [name for name in default if name in available]
-            for piece in formats.pieces(formats.pick(lines, header), fmt.value, header=header):
+            footnotes: list[str] = []
+            if out.with_sources and not chosen and fmt == Format.markdown:
+                lines, footnotes = formats.footnoted(lines)
+                header = [*header, "sources"]
+            elif out.with_sources and not chosen and "source_urls" not in header:
+                header = [*header, "source_urls"]
+            pieces = formats.pieces(
+                formats.pick(lines, header), fmt.value, header=header, titles=not out.no_headers
+            )
+            for piece in pieces:
                 typer.echo(piece, nl=False)
+            if footnotes:
+                typer.echo("\n" + "\n".join(footnotes))
     if not found:
         typer.echo(f"tmkfacts: {printable(miss())}", err=True)
         raise typer.Exit(1)

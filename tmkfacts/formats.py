@@ -68,30 +68,62 @@ def write(
     return "".join(lines(rows, fmt, header))
 
 
-def lines(rows: Iterable[Row], fmt: str, header: Sequence[str]) -> Iterator[str]:
-    """The lines `write` gives as CSV, TSV or Markdown, the header's first, as the rows come."""
+def lines(
+    rows: Iterable[Row], fmt: str, header: Sequence[str], *, titles: bool = True
+) -> Iterator[str]:
+    """The lines `write` gives as CSV, TSV or Markdown, as the rows come.
+
+    The header's line first, unless `titles` is false (for `--no-headers`).
+    """
     cells = ([flat(row.get(name)) for name in header] for row in rows)
     if fmt == "csv":
         import csv  # only for CSV
 
         out = _Lines()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        yield out.take()
+        if titles:
+            writer.writerow(header)
+            yield out.take()
         for line in cells:
             writer.writerow(line)
             yield out.take()
     elif fmt == "tsv":
-        yield "\t".join(header) + "\n"
+        if titles:
+            yield "\t".join(header) + "\n"
         for line in cells:
             yield "\t".join([_tsv(cell) for cell in line]) + "\n"
     elif fmt == "markdown":
-        yield "| " + " | ".join(header) + " |\n"
-        yield "| " + " | ".join(["---"] * len(header)) + " |\n"
+        if titles:
+            yield "| " + " | ".join(header) + " |\n"
+            yield "| " + " | ".join(["---"] * len(header)) + " |\n"
         for line in cells:
             yield "| " + " | ".join([_md(cell) for cell in line]) + " |\n"
     else:
         raise ValueError(fmt)
+
+
+def footnoted(rows: Iterable[Row]) -> tuple[list[Row], list[str]]:
+    """Rows whose sources are Markdown footnote marks ([^1]), and the footnotes, numbered."""
+    numbers: dict[str, int] = {}
+    notes: list[str] = []
+    marked: list[Row] = []
+    for row in rows:
+        marks = []
+        cited = row.get("sources") or []
+        assert isinstance(cited, list)  # a fact row's sources
+        for source in cited:
+            assert isinstance(source, dict)
+            if source["id"] not in numbers:
+                numbers[source["id"]] = len(numbers) + 1
+                title = str(source["title"])
+                shown = f"[{title}]" if source.get("title_supplied") else f'"{title}"'
+                notes.append(
+                    f"[^{numbers[source['id']]}]: {source['publisher']}, {shown}, "
+                    f"{source['published']}. <{source['url']}>"
+                )
+            marks.append(f"[^{numbers[source['id']]}]")
+        marked.append({**row, "sources": "".join(marks)})
+    return marked, notes
 
 
 class _Lines:
@@ -112,7 +144,12 @@ class _Lines:
 
 
 def pieces(
-    rows: Iterable[Row], fmt: str, *, ascii: bool = False, header: Sequence[str] = ()
+    rows: Iterable[Row],
+    fmt: str,
+    *,
+    ascii: bool = False,
+    header: Sequence[str] = (),
+    titles: bool = True,
 ) -> Iterator[str]:
     """The text `write` gives, in pieces of about 64 KiB, as the rows come.
 
@@ -126,7 +163,7 @@ def pieces(
         import json
 
         return _batched(json.dumps(row, ensure_ascii=ascii) + "\n" for row in rows)
-    return _batched(lines(rows, fmt, header))
+    return _batched(lines(rows, fmt, header, titles=titles))
 
 
 def _batched(texts: Iterable[str], size: int = 2**16) -> Iterator[str]:

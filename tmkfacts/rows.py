@@ -28,7 +28,8 @@ SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes", "title
 FIGURE_FIELDS = ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
 FACT_FIELDS = (
     "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
-    "figures", "tags", "sources", "earliest", "latest", "origin",
+    "figures", "tags", "sources", "earliest", "latest", "origin", "source_urls", "publishers",
+    "published",
 )  # fmt: skip
 HIT_FIELDS = (*FACT_FIELDS, "score", "matched")
 ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
@@ -112,6 +113,17 @@ def fact(base: FactBase, item: Fact) -> Row:
         "sources": [source(base.source(source_id)) for source_id in item.sources],
         **_span(item),
         "origin": origin_of(item),
+        **_flat_sources(base, item),
+    }
+
+
+def _flat_sources(base: FactBase, item: Fact) -> Row:
+    """The sources' addresses, publishers and dates as lists of text, for CSV and TSV cells."""
+    cited = [base.source(source_id) for source_id in item.sources]
+    return {
+        "source_urls": [each.url for each in cited],
+        "publishers": [each.publisher for each in cited],
+        "published": [str(each.published) for each in cited],
     }
 
 
