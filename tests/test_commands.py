@@ -319,7 +319,8 @@ def test_an_empty_base_has_nothing_to_summarize(tmp_path):
         ),
         (
             ["list", "--limit", "0"],
-            "Invalid value for '--limit': 0 is not in the range x>=1. (see 'tmkfacts list --help')",
+            "Invalid value for '--limit' / '-n': 0 is not in the range x>=1. "
+            "(see 'tmkfacts list --help')",
         ),
         (["search", " "], "give at least one word to search for"),
         (
@@ -332,7 +333,7 @@ def test_an_empty_base_has_nothing_to_summarize(tmp_path):
         ),
         (["search", "kind:"], "'kind:' needs a value, as in kind:membership"),
         (["search"], "Missing argument 'QUERY...'. (see 'tmkfacts search --help')"),
-        (["show"], "Missing argument 'ID'. (see 'tmkfacts show --help')"),
+        (["show"], "Missing argument 'ID...'. (see 'tmkfacts show --help')"),
         (
             ["partners", "--relation", "friend"],
             (

@@ -283,7 +283,7 @@ ERROR = "tmkfacts: error:"
             ["list", "--limit", "-1"],
             2,
             (
-                f"{ERROR} Invalid value for '--limit': -1 is not in the range x>=1. "
+                f"{ERROR} Invalid value for '--limit' / '-n': -1 is not in the range x>=1. "
                 "(see 'tmkfacts list --help')"
             ),
         ),

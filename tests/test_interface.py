@@ -463,7 +463,7 @@ def test_cite_in_every_style():
     assert ". [TMK brings Uzbekistan into the trends" in text
     assert '"TMK brings' not in text
     assert markdown.startswith(
-        "- Uzbekistan Technological Metals Complex (uztmk.uz), [\\[TMK brings"
+        "[^1]: Uzbekistan Technological Metals Complex (uztmk.uz), [\\[TMK brings"
     )
     bibtex = run("cite", "itia-membership", "--format", "bibtex").stdout
     assert bibtex.startswith("@online{uztmk-reia-2025,\n  title = {[TMK brings Uzbekistan")

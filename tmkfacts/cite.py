@@ -42,12 +42,13 @@ def _text(number: int, use: SourceUse) -> str:
     )
 
 
-def _markdown(_: int, use: SourceUse) -> str:
+def _markdown(number: int, use: SourceUse) -> str:
+    """A numbered Markdown footnote, as `[^1]` in a text refers to."""
     source = use.source
     title = source.shown_title.replace("[", "\\[").replace("]", "\\]")
     facts = ", ".join(f"`{fact.id}`" for fact in use.facts)
     when = spoken(source.published)
-    return f"- {source.publisher}, [{title}]({source.url}), {when}. For {facts}.\n"
+    return f"[^{number}]: {source.publisher}, [{title}]({source.url}), {when}. For {facts}.\n"
 
 
 def _bibtex(_: int, use: SourceUse) -> str:

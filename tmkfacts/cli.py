@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -80,7 +81,7 @@ class _Commands(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        argv = _exclusions_last(list(sys.argv[1:] if args is None else args))
         _tolerate_narrow_encodings()
         try:
             code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -179,6 +180,34 @@ def _command_name(info: typer.models.CommandInfo) -> str:
 def command_names() -> list[str]:
     """The names of every command."""
     return [_command_name(info) for info in _registry.registered_commands]
+
+
+#: The options of `search` that take a value, and its short options (with or without one).
+_VALUED = {"--data", "--kind", "--entity", "--material", "--tag", "--since", "--until", "--limit",
+           "--format", "--fields", "--color", "-n", "-f"}  # fmt: skip
+_SHORT = {"-h", "-n", "-f"}
+
+
+def _exclusions_last(argv: list[str]) -> list[str]:
+    """`search`'s words, -word exclusions among them, after `--`, so no option reads them.
+
+    `tmkfacts search rhenium -export -n 2` is `search -n 2 -- rhenium -export`: -n is an
+    option, -export a word to leave out; clustered short options (-rhenium as -r -h ...) never
+    happen.
+    """
+    command = next((n for n, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if command is None or argv[command] != "search" or "--" in argv:
+        return argv
+    options, words = [], []
+    rest = iter(argv[command + 1 :])
+    for arg in rest:
+        if arg.startswith("--") or arg in _SHORT or re.fullmatch(r"-n\d+", arg):
+            options.append(arg)
+            if arg in _VALUED:
+                options.append(next(rest, ""))
+        else:
+            words.append(arg)
+    return [*argv[: command + 1], *options, "--", *words]
 
 
 #: How many problems `check` lists unless asked for all: a screenful stays readable.
@@ -505,8 +534,9 @@ def _telling(doing: str) -> Callable[[int], None]:
 
 @_registry.command()
 def show(
-    fact_id: Annotated[
-        str, typer.Argument(metavar="ID", show_default=False, autocompletion=_complete_fact)
+    fact_ids: Annotated[
+        list[str],
+        typer.Argument(metavar="ID...", show_default=False, autocompletion=_complete_fact),
     ],
     *,
     data: DataOpt = None,
@@ -517,16 +547,38 @@ def show(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show one fact in full: its date and how it is known, entities, figures and sources."""
+    """Show facts in full: the date and how it is known, entities, figures and sources.
+
+    In a pipe or a file, each fact is plain text, one headed line a field (date:, text:,
+    sources:), a blank line between facts; --format or --fields give rows instead.
+    """
     database = _base(data)
-    found = [fact] if (fact := query.find_fact(database, fact_id)) else []
+    out = _Out(fmt, as_json, fields, color, pager, no_headers)
+    found = []
+    for fact_id in fact_ids:
+        fact = query.find_fact(database, fact_id)
+        if fact is None:  # nothing shown: [] for scripts, and why on stderr
+            _emit(out, _FACT_VIEW, [], str, lambda: _no_fact(database, fact_id))  # noqa: B023
+            return
+        found.append(fact)
+    shown = [rows.fact(database.base, each) for each in found]
+    if out.format() == Format.tsv and fmt is None and not fields:  # a pipe: whole records
+        with _pipe_may_close():
+            typer.echo("\n".join(formats.record(row) for row in shown), nl=False)
+        return
     _emit(
-        _Out(fmt, as_json, fields, color, pager, no_headers),
+        out,
         _FACT_VIEW,
-        [rows.fact(database.base, each) for each in found],
-        lambda: render.fact_panel(database.base, found[0]),
-        lambda: _no_fact(database, fact_id),
+        shown,
+        lambda: _Panels([render.fact_panel(database.base, each) for each in found]),
+        lambda: "no facts",
     )
+
+
+def _Panels(panels: list["RenderableType"]) -> "RenderableType":  # noqa: N802 -- a renderable
+    from rich.console import Group
+
+    return Group(*panels)
 
 
 @_registry.command()
@@ -1081,15 +1133,23 @@ def cite(
     style: Annotated[
         Citation,
         typer.Option(
-            "--format", help="How to write the citations.", case_sensitive=False, metavar="STYLE"
+            "--format",
+            "-f",
+            help="How to write the citations.",
+            case_sensitive=False,
+            metavar="STYLE",
         ),
     ] = Citation.text,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print ready-to-paste citations of the sources of the facts with these ids.
 
-    STYLE is text, markdown or bibtex (for BibTeX and biblatex), or json for scripts. Each
-    source is cited once, with the ids of the facts it supports.
+    STYLE is text, markdown (numbered footnotes) or bibtex (for BibTeX and biblatex), or json
+    for scripts. Each source is cited once, with the ids of the facts it supports.
     """
+    if as_json and style not in (Citation.text, Citation.json):
+        raise QueryError(f"--json and --format {style.value} contradict each other")
+    style = Citation.json if as_json else style
     database = _base(data)
     facts = []
     for fact_id in fact_ids:

@@ -102,6 +102,43 @@ def lines(
         raise ValueError(fmt)
 
 
+def record(row: Row) -> str:
+    """A fact row as plain text, a headed line a field, for a pipe or a note: what `show` prints.
+
+    Empty fields are left out; sources are numbered, each with its address on a line of its
+    own; the text ends with a newline.
+    """
+    out = [f"id: {row['id']}", f"title: {row['title']}", f"date: {row['date']}"]
+    if (row.get("earliest"), row.get("latest")) != (None, None):
+        out.append(f"may fall on: {row['earliest']} to {row['latest']}")
+    plain = ("date_note", "kind", "place", "text")
+    out += [f"{name.replace('_', ' ')}: {row[name]}" for name in plain if row.get(name)]
+    for name in ("entities", "materials", "tags"):
+        values = row.get(name)
+        if isinstance(values, list) and values:
+            out.append(f"{name}: {', '.join(map(str, values))}")
+    figures = row.get("figures") or []
+    assert isinstance(figures, list)
+    for figure in figures:
+        assert isinstance(figure, dict)
+        parts = [figure.get("qualifier"), figure["value"], figure.get("scale"), figure["unit"]]
+        period = f" for {figure['period']}" if figure.get("period") else ""
+        change = f", {figure['change_pct']:+g}%" if figure.get("change_pct") is not None else ""
+        shown = " ".join(str(part) for part in parts if part)
+        out.append(f"figure: {figure['metric']}: {shown}{period}{change}")
+    cited = row.get("sources") or []
+    assert isinstance(cited, list)
+    out.append("sources:")
+    for number, source in enumerate(cited, start=1):
+        assert isinstance(source, dict)
+        title = f"[{source['title']}]" if source.get("title_supplied") else source["title"]
+        out.append(f"  [{number}] {source['publisher']}, {title}, {source['published']}")
+        out.append(f"      {source['url']}")
+    if row.get("origin") not in (None, "builtin"):
+        out.append(f"from: {row['origin']}")
+    return "\n".join(out) + "\n"
+
+
 def footnoted(rows: Iterable[Row]) -> tuple[list[Row], list[str]]:
     """Rows whose sources are Markdown footnote marks ([^1]), and the footnotes, numbered."""
     numbers: dict[str, int] = {}
