@@ -319,8 +319,10 @@ def test_an_empty_base_has_nothing_to_summarize(tmp_path):
         ),
         (
             ["list", "--limit", "0"],
-            "Invalid value for '--limit' / '-n': 0 is not in the range x>=1. "
-            "(see 'tmkfacts list --help')",
+            (
+                "Invalid value for '--limit' / '-n': 0 is not in the range x>=1. "
+                "(see 'tmkfacts list --help')"
+            ),
         ),
         (["search", " "], "give at least one word to search for"),
         (
