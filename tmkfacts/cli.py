@@ -385,6 +385,15 @@ TagOpt = Annotated[
         show_default=False,
     ),
 ]
+CountryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--country",
+        metavar="COUNTRY",
+        help="Only about entities based in this country: its ISO code (CN) or name (China).",
+        show_default=False,
+    ),
+]
 SinceOpt = Annotated[
     "PartialDate | None",
     typer.Option(
@@ -443,6 +452,7 @@ def list_(
     entity: EntityOpt = None,
     material: MaterialOpt = None,
     tag: TagOpt = None,
+    country: CountryOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: LimitOpt = None,
@@ -455,7 +465,7 @@ def list_(
     no_headers: NoHeadersOpt = False,
 ) -> None:
     """List facts, newest first."""
-    database, where = _base(data), _filter(kind, entity, material, tag, since, until)
+    database, where = _base(data), _filter(kind, entity, material, tag, since, until, country)
     facts = query.list_facts(database, where, limit)
     notes = _notes(database.cited, facts, with_sources)
     _emit(
@@ -477,6 +487,7 @@ def search(
     entity: EntityOpt = None,
     material: MaterialOpt = None,
     tag: TagOpt = None,
+    country: CountryOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     limit: LimitOpt = None,
@@ -499,7 +510,7 @@ def search(
 
     _no_unknown_options(context, words)
     out = _Out(fmt, as_json, fields, color, pager, no_headers, with_sources)
-    database, where = _base(data), _filter(kind, entity, material, tag, since, until)
+    database, where = _base(data), _filter(kind, entity, material, tag, since, until, country)
     table = out.format() == Format.table and not fields
     found = find(database, " ".join(words), where, limit, marks=table)
     for typed, instead in found.corrections:
@@ -673,6 +684,10 @@ def partners(
             autocompletion=lambda: list(RELATIONS),
         ),
     ] = None,
+    material: MaterialOpt = None,
+    country: CountryOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     fields: FieldsOpt = None,
@@ -681,7 +696,8 @@ def partners(
     no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the organizations TMK deals with: buyers, contractors, research partners and more."""
-    found = query.partners(_base(data), relation)
+    where = _filter(None, None, material, None, since, until, country)
+    found = query.partners(_base(data), relation, where)
     _emit(
         _Out(fmt, as_json, fields, color, pager, no_headers),
         _PARTNER_VIEW,
@@ -695,6 +711,10 @@ def partners(
 def memberships(
     *,
     data: DataOpt = None,
+    material: MaterialOpt = None,
+    country: CountryOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     fields: FieldsOpt = None,
@@ -703,7 +723,8 @@ def memberships(
     no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the associations and alliances TMK joined, and what each is expected to give."""
-    found = query.memberships(_base(data))
+    where = _filter(None, None, material, None, since, until, country)
+    found = query.memberships(_base(data), where)
     _emit(
         _Out(fmt, as_json, fields, color, pager, no_headers),
         _MEMBERSHIP_VIEW,
@@ -721,6 +742,7 @@ def timeline(
     entity: EntityOpt = None,
     material: MaterialOpt = None,
     tag: TagOpt = None,
+    country: CountryOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     with_sources: SourcesOpt = False,
@@ -732,7 +754,7 @@ def timeline(
     no_headers: NoHeadersOpt = False,
 ) -> None:
     """Show facts on a time line, oldest first, by year and month."""
-    database, where = _base(data), _filter(kind, entity, material, tag, since, until)
+    database, where = _base(data), _filter(kind, entity, material, tag, since, until, country)
     facts = query.timeline(database, where)
     notes = _notes(database.cited, facts, with_sources)
     _emit(
@@ -757,12 +779,24 @@ def summary(
 ) -> None:
     """Show the fact base at a glance: counts, exports, partners, memberships, latest facts.
 
-    In CSV, TSV and Markdown each row of each section is a line, under its section's name.
+    As Markdown (the default in a pipe), each section is a small table under its heading;
+    JSON gives one object per section. Its sections do not fit one CSV or TSV table.
     """
+    out = _Out(fmt, as_json, fields, color, pager, no_headers)
+    chosen = out.format()
+    if chosen in (Format.csv, Format.tsv) and (fmt is not None or fields):
+        raise QueryError(
+            f"the summary's sections do not fit one {chosen.value.upper()} table: use "
+            "--format markdown (a table a section), json or jsonl"
+        )
     found = query.summarize(_base(data))
     sections = rows.summary(found) if found.facts else []
+    if chosen in (Format.markdown, Format.tsv) and sections:  # a pipe, or Markdown asked for
+        with _pipe_may_close():
+            typer.echo(formats.sections(sections, titles=not no_headers), nl=False)
+        return
     _emit(
-        _Out(fmt, as_json, fields, color, pager, no_headers),
+        out,
         _SUMMARY_VIEW,
         sections,
         lambda: render.summary_view(found),
@@ -1178,13 +1212,30 @@ def export(
     *,
     data: DataOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="With --to -: json (the default) or csv.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Write the fact base to a SQLite database, a JSON file or a CSV file.
+    """Write the fact base to a SQLite database, a JSON file or a CSV file, or stdout (--to -).
 
     The file is written whole under a temporary name and then renamed, so an interrupted
     export leaves no half-written file; an existing file is replaced only with --force.
     """
     database = _base(data)
+    if str(to) == "-":
+        with _pipe_may_close():
+            exporting.to_stream(database, sys.stdout, (fmt or Format.json).value)
+        return
+    if fmt is not None:
+        raise QueryError("--format is for --to -; a file's name says its format")
     written = exporting.export(database, to, force=force)
     base = database.base
     typer.echo(f"wrote {written}: {database.count} facts, {len(base.entities)} entities, "
@@ -1553,12 +1604,17 @@ def _filter(  # noqa: PLR0917 -- the filter options of list, search and timeline
     tags: list[str] | None,
     since: "PartialDate | None",
     until: "PartialDate | None",
+    countries: list[str] | None = None,
 ) -> "filters.Filter":
+    for name in countries or ():
+        if filters.country_code(name) is None:
+            raise QueryError(f"unknown country '{name}': give its ISO code (CN) or name (China)")
     return filters.Filter(
         kinds=tuple(kinds or ()),
         entities=tuple(entities or ()),
         materials=tuple(materials or ()),
         tags=tuple(tags or ()),
+        countries=tuple(countries or ()),
         since=since,
         until=until,
     )

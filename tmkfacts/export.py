@@ -72,7 +72,14 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def _json(database: Database, path: Path) -> None:
+def to_stream(base: FactBase | Database, out: TextIO, fmt: str) -> None:
+    """Write the base to an open stream (stdout for `--to -`): "json" or "csv"."""
+    if fmt not in ("json", "csv"):
+        raise WriteError(f"--to - writes json or csv, not {fmt}")
+    (write_json if fmt == "json" else write_csv)(database_of(base), out)
+
+
+def write_json(database: Database, out: TextIO) -> None:
     """What `json.dumps` writes of the sources, entities and facts, indented; facts as made.
 
     Their array is a value one level in: two more spaces follow each of its line breaks.
@@ -82,20 +89,29 @@ def _json(database: Database, path: Path) -> None:
         "sources": [rows.source(each) for each in base.sources],
         "entities": [rows.entity(each) for each in base.entities],
     }
+    out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])  # without "\n}"
+    out.write(',\n  "facts": ')
+    facts = map(partial(rows.fact, base), database.facts())
+    for piece in rows.encode(facts):
+        out.write(piece.replace("\n", "\n  "))
+    out.write("\n}\n")
+
+
+def write_csv(database: Database, out: TextIO) -> None:
+    """The facts, one line each, every field: lists joined with ';', objects as JSON."""
+    facts = map(partial(rows.fact, database.base), database.facts())
+    for piece in formats.pieces(facts, "csv", header=rows.FACT_FIELDS):
+        out.write(piece)
+
+
+def _json(database: Database, path: Path) -> None:
     with _writing(path) as out:
-        out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])  # without "\n}"
-        out.write(',\n  "facts": ')
-        facts = map(partial(rows.fact, base), database.facts())
-        for piece in rows.encode(facts):
-            out.write(piece.replace("\n", "\n  "))
-        out.write("\n}\n")
+        write_json(database, out)
 
 
 def _csv(database: Database, path: Path) -> None:
-    facts = map(partial(rows.fact, database.base), database.facts())
     with _writing(path) as out:
-        for piece in formats.pieces(facts, "csv", header=rows.FACT_FIELDS):
-            out.write(piece)
+        write_csv(database, out)
 
 
 @contextmanager

@@ -55,17 +55,25 @@ def condition(database: Database, where: Filter) -> tuple[str, list[object]]:
         parts.append(f"facts.kind IN ({', '.join('?' * len(kinds))})")
         params += kinds
     base = database.base if where.entities or where.countries else FactBase((), (), ())
+    codes = [country_code(code) or code.upper() for code in where.countries]
+    named = []
+    for name in where.entities:  # an entity, or else a country: --entity China
+        ids = entity_ids(base, name)
+        code = None if ids else country_code(name)
+        if code is None:
+            named.append(ids)
+        else:
+            codes.append(code)
     country_sets = [
-        {entity.id for entity in base.entities if entity.country == code.upper()}
-        for code in where.countries
+        {entity.id for entity in base.entities if entity.country == code} for code in codes
     ]
-    for ids in [entity_ids(base, name) for name in where.entities] + country_sets:
+    for ids in named + country_sets:
         parts.append(_NAMES.format(", ".join("?" * len(ids))))
         params += sorted(ids)
     for column, values in (("materials", where.materials), ("tags", where.tags)):
         for value in values:
             parts.append(f"EXISTS (SELECT 1 FROM json_each(facts.{column}) WHERE value = ?)")
-            params.append(_slug(value))
+            params.append(_slug(_material(value) if column == "materials" else value))
     since = where.since.first_day if where.since else None
     until = where.until.last_day if where.until else None
     if since and until and since > until:
@@ -107,7 +115,7 @@ def explain_miss(base_or_database: FactBase | Database, where: Filter) -> str | 
     base = database.base
     names = {_fold(name) for entity in base.entities for name in (entity.id, *entity.names)}
     for name in where.entities:
-        if _fold(name) not in names:
+        if _fold(name) not in names and country_code(name) is None:
             ids = [entity.id for entity in base.entities]
             return f"no entity '{name}'{did_you_mean(_slug(name), ids)}"
     for label, values in (("material", where.materials), ("tag", where.tags)):
@@ -120,9 +128,31 @@ def explain_miss(base_or_database: FactBase | Database, where: Filter) -> str | 
             )
         }
         for value in values:
+            value = _material(value) if label == "material" else value  # noqa: PLW2901
             if _slug(value) not in known:
                 return f"no fact has the {label} '{value}'{did_you_mean(_slug(value), known)}"
     return None
+
+
+def country_code(name: str) -> str | None:
+    """The ISO code a country's code, name or demonym stands for (CN, China, Chinese), or None."""
+    from tmkfacts.vocabularies import COUNTRIES
+    from tmkfacts.words import read_lexicon
+
+    if len(name.strip()) == 2 and name.strip().upper() in COUNTRIES:
+        return name.strip().upper()
+    wanted = _fold(name)
+    for code, names in read_lexicon().countries.items():
+        if any(wanted == _fold(each) for each in names):
+            return code
+    return None
+
+
+def _material(value: str) -> str:
+    """A material by name, or by its chemical symbol typed with its capital (Re, W, Mo)."""
+    from tmkfacts.words import read_lexicon
+
+    return read_lexicon().symbols.get(value.strip(), value)
 
 
 def _kind(kind: str) -> str:

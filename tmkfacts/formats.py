@@ -102,6 +102,20 @@ def lines(
         raise ValueError(fmt)
 
 
+def sections(found: Iterable[Row], *, titles: bool = True) -> str:
+    """Sections of rows ({"section": name, "rows": [...]}) as Markdown: a table under each name."""
+    out = []
+    for section in found:
+        inner = section["rows"]
+        assert isinstance(inner, list)  # each section's rows
+        if not inner:
+            continue
+        header = list(dict.fromkeys(key for row in inner for key in row))
+        name = str(section["section"]).replace("_", " ").capitalize()
+        out.append(f"## {name}\n\n" + "".join(lines(inner, "markdown", header, titles=titles)))
+    return "\n".join(out)
+
+
 def record(row: Row) -> str:
     """A fact row as plain text, a headed line a field, for a pipe or a note: what `show` prints.
 

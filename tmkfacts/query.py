@@ -9,7 +9,7 @@ August; facts of equal span keep the order of the fact files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from tmkfacts.dates import FORWARD_KINDS
@@ -158,21 +158,35 @@ class Partner(NamedTuple):
         return self.last.date if self.last else None
 
 
-def partners(base: FactBase | Database, relation: str | None = None) -> list[Partner]:
-    """TMK's partners: organizations with `relations`, grouped by relation, then by name."""
+def partners(
+    base: FactBase | Database, relation: str | None = None, where: Filter | None = None
+) -> list[Partner]:
+    """TMK's partners: organizations with `relations`, grouped by relation, then by name.
+
+    With a filter: those based in its countries, and of its facts (with their dates and
+    materials) those it keeps; a partner none of whose facts it keeps is left out.
+    """
     database = database_of(base)
     known = database.base
     wanted = _relation(relation) if relation is not None else None
+    where = where or EVERY
+    codes = {_country(code) for code in where.countries}
     chosen = [
         entity
         for entity in known.entities
-        if entity.relations and (wanted is None or wanted in entity.relations)
+        if entity.relations
+        and (wanted is None or wanted in entity.relations)
+        and (not codes or entity.country in codes)
     ]
+    sql, params = condition(database, where._replace(countries=()))
     with_subject = _named(
         database,
-        f"named.entity IN ({', '.join('?' * len(chosen))}) AND {_ABOUT_TMK} ORDER BY {_OLDEST}",
-        [*(entity.id for entity in chosen), SUBJECT],
+        f"named.entity IN ({', '.join('?' * len(chosen))}) AND {_ABOUT_TMK} AND ({sql}) "
+        f"ORDER BY {_OLDEST}",
+        [*(entity.id for entity in chosen), SUBJECT, *params],
     )
+    if where != EVERY:
+        chosen = [entity for entity in chosen if entity.id in with_subject]
     order = list(RELATIONS)
     found = [
         Partner(
@@ -197,7 +211,7 @@ def _relation(relation: str) -> str:
     raise QueryError(f"unknown relation '{relation}'{known_hint(wanted, RELATIONS)}")
 
 
-def _named(database: Database, where: str, params: list[str]) -> dict[str, list[Fact]]:
+def _named(database: Database, where: str, params: Sequence[object]) -> dict[str, list[Fact]]:
     """The facts meeting a condition, by each entity they name that it chose (`named.entity`)."""
     found: dict[str, list[Fact]] = {}
     for row in database.connection.execute(
@@ -217,11 +231,21 @@ class Membership(NamedTuple):
     benefits: tuple[Fact, ...]
 
 
-def memberships(base: FactBase | Database) -> list[Membership]:
-    """Every body TMK joined, from its `membership` facts, in the order it joined them."""
+def memberships(base: FactBase | Database, where: Filter | None = None) -> list[Membership]:
+    """Every body TMK joined, from its `membership` facts, in the order it joined them.
+
+    With a filter: the bodies based in its countries, joined by facts it keeps.
+    """
     database = database_of(base)
     known = database.base
-    joined = list(database.facts(f"facts.kind = 'membership' AND {_ABOUT_TMK}", [SUBJECT], _OLDEST))
+    where = where or EVERY
+    codes = {_country(code) for code in where.countries}
+    sql, params = condition(database, where._replace(countries=()))
+    joined = list(
+        database.facts(
+            f"facts.kind = 'membership' AND {_ABOUT_TMK} AND ({sql})", [SUBJECT, *params], _OLDEST
+        )
+    )
     bodies = {
         entity_id
         for fact in joined
@@ -238,7 +262,7 @@ def memberships(base: FactBase | Database) -> list[Membership]:
         Membership(known.entity(entity_id), fact, tuple(benefits.get(entity_id, ())))
         for fact in joined
         for entity_id in fact.entities
-        if entity_id in bodies
+        if entity_id in bodies and (not codes or known.entity(entity_id).country in codes)
     ]
 
 
