@@ -229,12 +229,24 @@ def _complete_fact(incomplete: str) -> list[str]:
 
 
 def _complete_entity(incomplete: str) -> list[str]:
-    """Entity ids and names that start with what has been typed, for shell completion."""
+    """Entity ids and one-word names that start with what has been typed, for completion.
+
+    A shell inserts a completion as it is, so a name of several words would become several
+    arguments: its entity's id, one word, stands for it.
+    """
     found = _base_to_complete()
     if found is None:
         return []
     names = (name for entity in found.base.entities for name in (entity.id, *entity.names))
-    return sorted({name for name in names if name.casefold().startswith(incomplete.casefold())})
+    wanted = incomplete.casefold()
+    return sorted(
+        {name for name in names if " " not in name and name.casefold().startswith(wanted)}
+    )
+
+
+def _complete_relation() -> list[str]:
+    """The relations in the hyphenated form --relation also takes: one word for the shell."""
+    return [relation.replace(" ", "-") for relation in RELATIONS]
 
 
 def _version(wanted: bool) -> None:
@@ -603,7 +615,7 @@ def entities(
             metavar="TYPE",
             help="Only entities of this type: company, association, person, event...",
             show_default=False,
-            autocompletion=lambda: list(ENTITY_TYPES),
+            autocompletion=lambda: [each.replace(" ", "-") for each in ENTITY_TYPES],
         ),
     ] = None,
     country: Annotated[
@@ -622,7 +634,7 @@ def entities(
             metavar="RELATION",
             help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
             show_default=False,
-            autocompletion=lambda: list(RELATIONS),
+            autocompletion=_complete_relation,
         ),
     ] = None,
     fmt: FormatOpt = None,
@@ -681,7 +693,7 @@ def partners(
             metavar="RELATION",
             help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
             show_default=False,
-            autocompletion=lambda: list(RELATIONS),
+            autocompletion=_complete_relation,
         ),
     ] = None,
     material: MaterialOpt = None,

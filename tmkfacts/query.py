@@ -289,14 +289,16 @@ def entities(
     from tmkfacts.vocabularies import ENTITY_TYPES
 
     known = database_of(base).base
-    if type_ is not None and type_.casefold() not in ENTITY_TYPES:
-        raise QueryError(f"unknown type '{type_}'{known_hint(type_.casefold(), ENTITY_TYPES)}")
+    if type_ is not None:
+        type_ = type_.casefold().replace("-", " ")
+    if type_ is not None and type_ not in ENTITY_TYPES:
+        raise QueryError(f"unknown type '{type_}'{known_hint(type_, ENTITY_TYPES)}")
     code = _country(country) if country is not None else None
     wanted = _relation(relation) if relation is not None else None
     found = [
         entity
         for entity in known.entities
-        if (type_ is None or entity.type == type_.casefold())
+        if (type_ is None or entity.type == type_)
         and (code is None or entity.country == code)
         and (wanted is None or wanted in entity.relations)
     ]

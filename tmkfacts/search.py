@@ -237,11 +237,47 @@ def parse(base: FactBase | Database, text: str) -> Query:
         if bare.startswith("-") and len(bare) > 1:
             excluded.extend(_terms(vocabulary, [bare[1:]], keep_stopwords=True)[0])
         else:
-            words.append(bare)
+            words += [part for part in re.split(r"(\|)", bare) if part]  # a|b is a | b
+    words, either = _alternatives(words)
     terms, corrections = _terms(vocabulary, words, keep_stopwords=not (phrases or excluded))
+    for group in either:
+        term, mended = _either(vocabulary, group)
+        terms.append(term)
+        corrections += mended
     if not terms and not phrases and not excluded and where == EVERY and not not_where:
         raise QueryError("give at least one word to search for")
     return Query((*terms, *phrases), tuple(excluded), where, tuple(not_where), tuple(corrections))
+
+
+def _alternatives(words: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """The words, apart from those joined by OR or | (`rhenium OR tungsten`): either will do."""
+    plain: list[str] = []
+    groups: list[list[str]] = []
+    joining = False
+    for word in words:
+        if word in ("OR", "|"):
+            if plain and not joining:  # the word before starts a group, or joins the last
+                groups.append([plain.pop()])
+            joining = bool(groups)
+            continue
+        if joining:
+            groups[-1].append(word)
+            joining = False
+        else:
+            plain.append(word)
+    return plain, groups
+
+
+def _either(vocabulary: _Vocabulary, words: Sequence[str]) -> tuple[Term, list[tuple[str, str]]]:
+    """One term that any of the words meets, with the typos mended among them."""
+    phrases: list[Phrase] = []
+    corrections: list[tuple[str, str]] = []
+    for word in words:
+        terms, mended = _terms(vocabulary, [word], keep_stopwords=True)
+        corrections += mended
+        for term in terms:
+            phrases += [*term.phrases, *([term.exact] if term.exact else [])]
+    return Term(" OR ".join(words), tuple(phrases)), corrections
 
 
 class _Unit(NamedTuple):
@@ -570,6 +606,9 @@ def search(
                 for word in WORD.findall(part)
             )
     hits = tuple(Hit(facts[n], score, labels, found.get(n, frozenset())) for n, score in ranked)
+    if query.corrections and not hits:  # a repair that finds nothing did not fit the query
+        typed, meant = query.corrections[0]
+        return Results((), (), f"no fact has the word '{typed}' (did you mean '{meant}'?)")
     return Results(hits, query.corrections, hint)
 
 
