@@ -304,9 +304,23 @@ def test_a_search_without_words_is_an_error(mini, query):
         search.search(mini, query)
 
 
-@pytest.mark.parametrize("query", ["[italic]", "a|b", "$9", "[link=x]", "x.*", "(z)"])
+@pytest.mark.parametrize("query", ["[italic]", "$9", "[link=x]", "x.*", "(z)"])
 def test_regex_and_markup_characters_are_searched_as_text(mini, query):
     assert found(mini, query) == []
+
+
+def test_or_and_a_bar_between_words_mean_either(mini):
+    either = set(found(mini, "guild OR jane"))
+    assert either == set(found(mini, "guild")) | set(found(mini, "jane"))
+    assert set(found(mini, "guild|jane")) == either == set(found(mini, "guild | jane"))
+    assert found(mini, "guild OR jane benefits") == ["guild-benefits"]
+
+
+def test_a_typo_repair_that_finds_nothing_is_not_searched_for(mini):
+    assert search.search(mini, "acmee founded").corrections == (("acmee", "acme"),)
+    result = search.search(mini, "acmee founded tungsten")  # no fact has all three
+    assert (result.hits, result.corrections) == ((), ())
+    assert result.hint == "no fact has the word 'acmee' (did you mean 'acme'?)"
 
 
 def test_markup_in_a_fact_is_found_as_written(mini):

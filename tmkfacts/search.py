@@ -550,8 +550,8 @@ def search(
         sql, values = condition(database, chosen)
         conditions.append(f"{negation}({sql})")
         params += values
-    if any(not term.phrases for term in query.terms):
-        return Results((), query.corrections, _hint(database, vocabulary, query))
+    if any(not term.phrases for term in query.terms):  # nothing found: nothing was mended
+        return Results((), (), _hint(database, vocabulary, query))
     labels = tuple(term.label for term in query.terms)
     scope = _both(where or EVERY, query.where)
     order = "score DESC, facts.latest DESC, facts.earliest DESC, facts.position"
@@ -582,6 +582,9 @@ def search(
     # Ranked first, by what is small; then only the facts shown are read, and marked.
     ranked = database.connection.execute(sql, [*params, *dates]).fetchall()
     hint = None if ranked else _hint(database, vocabulary, query)
+    if query.corrections and not ranked:  # a repair that finds nothing did not fit the query
+        typed, meant = query.corrections[0]
+        return Results((), (), f"no fact has the word '{typed}' (did you mean '{meant}'?)")
     ranked = ranked[:limit]
     shown = json.dumps([number for number, _ in ranked])
     among = "rowid IN (SELECT value FROM json_each(?))"
@@ -606,9 +609,6 @@ def search(
                 for word in WORD.findall(part)
             )
     hits = tuple(Hit(facts[n], score, labels, found.get(n, frozenset())) for n, score in ranked)
-    if query.corrections and not hits:  # a repair that finds nothing did not fit the query
-        typed, meant = query.corrections[0]
-        return Results((), (), f"no fact has the word '{typed}' (did you mean '{meant}'?)")
     return Results(hits, query.corrections, hint)
 
 
