@@ -102,9 +102,9 @@ def test_add_by_default_writes_the_users_own_file_and_marks_its_facts(tmp_path, 
     assert origins["tmk-meets-a-trader"] == str(own)
     assert origins["ppp-tashkent-meeting"] == "builtin"
     table = runner.invoke(app, ["list", "--kind", "meeting", "--format", "table"])
-    assert "meeting · tmk-meets-a-trader · yours" in table.stdout
+    assert "tmk-meets-a-trader · meeting · yours" in table.stdout
     assert "ppp-tashkent-meeting" in table.stdout
-    assert "ppp-tashkent-meeting · yours" not in table.stdout
+    assert "ppp-tashkent-meeting · meeting · yours" not in table.stdout
 
 
 @pytest.mark.parametrize(

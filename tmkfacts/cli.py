@@ -598,10 +598,14 @@ def show(
     )
 
 
-def _Panels(panels: list["RenderableType"]) -> "RenderableType":  # noqa: N802 -- a renderable
+def _Panels(panels: list["render.Addressed"]) -> "RenderableType":  # noqa: N802
+    """One fact's panel and addresses, or several, one after another."""
+    if len(panels) == 1:
+        return panels[0]
     from rich.console import Group
 
-    return Group(*panels)
+    lines = [line for panel in panels for line in panel.lines]  # every source's address last
+    return render.Addressed(Group(*(panel.body for panel in panels)), lines)
 
 
 @_registry.command()
@@ -1450,7 +1454,15 @@ def _print(shown: "RenderableType", out: _Out) -> None:
             color = Color.never
         elif os.environ.get("FORCE_COLOR"):
             color = Color.always
-    console = Console(
+
+    class Quiet(Console):
+        """Ends as Unix tools do when the reader of a pipe stops: 141, not Rich's exit 1."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError  # _pipe_may_close makes it exit 141, quietly
+
+    console = Quiet(
         highlight=False,
         markup=False,  # every cell is Text already; fact text is never markup, nor :emoji: codes
         emoji=False,
@@ -1460,9 +1472,9 @@ def _print(shown: "RenderableType", out: _Out) -> None:
     )
     if out.pager and sys.stdout.isatty():
         with console.pager(styles=color != Color.never):
-            console.print(shown)
+            render.draw(console, shown)
     else:
-        console.print(shown)
+        render.draw(console, shown)
 
 
 def _notes(base: "FactBase", facts: Iterable["Fact"], wanted: bool) -> "render.SourceNotes | None":
@@ -1482,11 +1494,33 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+#: ASCII stand-ins for the punctuation and box lines an ASCII or Latin-1 output cannot show.
+_STAND_INS = {
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b7": "*", "\u2022": "*",
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "...",
+    "\u00a0": " ", "\u2192": "->", "\u2588": "#", "\u2500": "-", "\u2502": "|",
+    "\u256d": "+", "\u256e": "+", "\u2570": "+", "\u256f": "+", "\u2501": "=",
+}  # fmt: skip
+
+
+def _stand_in(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler of narrow outputs: a stand-in for each character, else '?'."""
+    assert isinstance(error, UnicodeEncodeError)
+    text = error.object[error.start : error.end]
+    return "".join(_STAND_INS.get(char, "?") for char in text), error.end
+
+
 def _tolerate_narrow_encodings() -> None:
-    """Print what an ASCII or Latin-1 terminal cannot show as '?', rather than fail on it."""
+    """Print what an ASCII or Latin-1 output cannot show as a stand-in, rather than fail on it.
+
+    An en dash becomes `-` and a middle dot `*`, never `?`.
+    """
+    import codecs
+
     stream = sys.stdout
     if isinstance(stream, io.TextIOWrapper) and not _utf8(stream):
-        stream.reconfigure(errors="replace")
+        codecs.register_error("tmkfacts-stand-in", _stand_in)
+        stream.reconfigure(errors="tmkfacts-stand-in")
 
 
 def _utf8(stream: object) -> bool:

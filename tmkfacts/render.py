@@ -23,6 +23,7 @@ from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate
 from tmkfacts.rows import BUILTIN, FILE_FIELDS, Row, origin_of
 
 if TYPE_CHECKING:  # only named in annotations: a table of partners need not define searches
+    from rich.console import OverflowMethod
     from rich.panel import Panel  # imported where used: only `show` and `summary` draw panels
 
     from tmkfacts.query import EntityView, Membership, Partner, SourceUse, Summary
@@ -42,8 +43,13 @@ class _Text(Text):
     must not reorder the table; `\x1b` and `\u202e` show what is there instead.
     """
 
-    def __init__(self, text: str = "", style: str = "") -> None:
-        super().__init__(printable(text, lines=True), style=style)
+    def __init__(
+        self, text: str = "", style: str = "", *, no_wrap: bool | None = None,
+        overflow: OverflowMethod | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(
+            printable(text, lines=True), style=style, no_wrap=no_wrap, overflow=overflow
+        )
 
     def append(self, text: str | Text, style: str | Style | None = None) -> _Text:
         """Append text, made printable when it is a plain string."""
@@ -68,14 +74,49 @@ class SourceNotes:
         """The footnote marks of a fact's sources, as [1][3]."""
         return "".join(f"[{self.numbers[source_id]}]" for source_id in fact.sources)
 
-    def legend(self) -> Text:
-        """The numbered sources, one per line: publisher, title, date and address."""
-        legend = _Text("Sources", style="bold")
+    def legend(self) -> list[Text]:
+        """The numbered sources: publisher, title and date, then the address on its own line."""
+        lines: list[Text] = [_Text(""), _Text("Sources", style="bold")]
         for number, source in enumerate(self.sources, start=1):
-            legend.append(f"\n[{number}] ", style="bold")
-            legend.append(f"{source.publisher}, {source.shown_title}, {source.published}. ")
-            legend.append(source.url, style="underline")
-        return legend
+            line = _Text(f"[{number}] ", style="bold")
+            line.append(f"{source.publisher}, {source.shown_title}, {source.published}.")
+            lines += [line, _address(source.url)]
+        return lines
+
+
+class Addressed:
+    """Something drawn, then lines printed as they are: web addresses are never broken.
+
+    The terminal wraps a long line, so an address can be copied whole (see `draw`). Drawn
+    by Rich elsewhere (in a test, a pager), it is the body and the lines one after another.
+    """
+
+    def __init__(self, body: RenderableType, lines: Sequence[Text]) -> None:
+        self.body, self.lines = body, lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.body
+        yield from self.lines
+
+
+def draw(console: Console, shown: RenderableType) -> None:
+    """Print to the console: its lines without trailing spaces, then any lines unwrapped."""
+    from rich.segment import Segment, Segments
+
+    body, after = (shown.body, shown.lines) if isinstance(shown, Addressed) else (shown, [])
+    for line in console.render_lines(body, console.options, pad=False, new_lines=False):
+        while line and not line[-1].text.strip() and not line[-1].control:
+            line.pop()  # padding: only spaces
+        if line:
+            last = line[-1]
+            line[-1] = Segment(last.text.rstrip(), last.style, last.control)
+        console.print(Segments([*line, Segment.line()]), soft_wrap=True, end="")
+    for text in after:
+        console.print(text, soft_wrap=True)
+
+
+def _address(url: str) -> Text:
+    return _Text(url, style="underline")
 
 
 def fact_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> RenderableType:
@@ -87,7 +128,7 @@ def fact_table(facts: Sequence[Fact], notes: SourceNotes | None = None) -> Rende
 
 
 def _with_legend(table: Table, notes: SourceNotes | None) -> RenderableType:
-    return table if notes is None else Group(table, _Text(""), notes.legend())
+    return table if notes is None else Addressed(table, notes.legend())
 
 
 def hit_table(hits: Sequence[Hit], notes: SourceNotes | None = None) -> RenderableType:
@@ -97,16 +138,13 @@ def hit_table(hits: Sequence[Hit], notes: SourceNotes | None = None) -> Renderab
     """
     table = _table("Date", "Fact")
     for hit in hits:
-        cell = _fact_cell(hit.fact, hit.words, notes)
         sentence = _sentence_with(hit.fact.text, hit.words, beyond=hit.fact.title)
-        if sentence is not None:
-            cell.append("\n")
-            cell.append_text(sentence)
+        cell = _fact_cell(hit.fact, hit.words, notes, more=sentence)
         table.add_row(_Text(when(hit.fact)), cell)
     return _with_legend(table, notes)
 
 
-def fact_panel(base: FactBase, fact: Fact) -> Panel:
+def fact_panel(base: FactBase, fact: Fact) -> Addressed:
     """One fact in full: date and how it is known, kind, text, entities, figures and sources."""
     from rich.panel import Panel
 
@@ -115,7 +153,7 @@ def fact_panel(base: FactBase, fact: Fact) -> Panel:
         date.append(f", {_bounds(fact, years=True)}")
     if fact.date_note:
         date.append(f"\n{fact.date_note}", style="dim")
-    rows: list[tuple[str, Text]] = [("Date", date), ("Kind", _Text(fact.kind))]
+    rows: list[tuple[str, RenderableType]] = [("Date", date), ("Kind", _Text(fact.kind))]
     if fact.place:
         rows.append(("Place", _Text(fact.place)))
     rows.append(("Text", _Text(fact.text)))
@@ -128,21 +166,22 @@ def fact_panel(base: FactBase, fact: Fact) -> Panel:
     if fact.tags:
         rows.append(("Tags", _Text(", ".join(fact.tags))))
     sources = _Text()
+    addresses: list[Text] = [_Text("")]
     for number, source_id in enumerate(fact.sources, start=1):
         source = base.source(source_id)
         sources.append(f"[{number}] ", style="bold")
         sources.append(source.shown_title)
-        sources.append(f"\n{source.publisher}, {_dated(source.published)}\n")
-        sources.append(source.url, style="underline")
+        sources.append(f"\n{source.publisher}, {_dated(source.published)}")
         if number < len(fact.sources):
             sources.append("\n")
+        addresses.append(_Text(f"[{number}] ", style="bold").append_text(_address(source.url)))
     rows.append(("Sources", sources))
     if fact.origin is not None:
         rows.append(("Defined", _Text(str(fact.origin), style="dim")))
     grid = _pairs(rows, label_style="bold")
     heading = _Text(fact.title, style="bold")
     heading.append(f"\n{fact.id}\n", style="dim")
-    return Panel(Group(heading, grid), box=box.ROUNDED, expand=False)
+    return Addressed(Panel(Group(heading, grid), box=box.ROUNDED, expand=False), addresses)
 
 
 def partner_table(partners: Sequence[Partner]) -> RenderableType:
@@ -177,7 +216,7 @@ def partner_table(partners: Sequence[Partner]) -> RenderableType:
                 _part_of(partner),
                 entity.id,
             )
-            table.add_row(_named(entity, *details), _Text(str(len(partner.facts))))
+            table.add_row(_named(entity, *details, short=True), _Text(str(len(partner.facts))))
         return table
 
     return _ByWidth(wide, narrow)
@@ -189,29 +228,29 @@ def membership_table(memberships: Sequence[Membership]) -> RenderableType:
     def gives(membership: Membership) -> Text:
         return _Text("\n").join(_Text(f.text) for f in membership.benefits) or _Text("-")
 
-    def joined(membership: Membership) -> Text:
-        cell = _Text(when(membership.fact))
-        if membership.fact.place:
-            cell.append(f"\n{membership.fact.place}", style="dim")
-        return cell
+    def where(membership: Membership) -> str | None:
+        place = membership.fact.place
+        return f"joined in {place}" if place else None
 
     def wide() -> Table:
         table = _table("Joined", "Member of", "Based", "Expected to give")
         for membership in memberships:
             body = membership.body
-            name = _named(body, body.short_name or body.id, body.type)
-            table.add_row(joined(membership), name, _Text(body.country or "-"), gives(membership))
+            name = _named(body, body.short_name or body.id, body.type, where(membership))
+            based = _Text(body.country or "-")
+            table.add_row(_Text(when(membership.fact)), name, based, gives(membership))
         return table
 
     def narrow() -> Table:
         table = _table("Joined", "Member of")
         for membership in memberships:
             body = membership.body
-            cell = _named(body, body.short_name or body.id, body.type, body.country)
+            details = (body.short_name or body.id, body.type, body.country, where(membership))
+            cell = _named(body, *details)
             if membership.benefits:
                 cell.append("\n")
                 cell.append_text(gives(membership))
-            table.add_row(joined(membership), cell)
+            table.add_row(_Text(when(membership.fact)), cell)
         return table
 
     return _ByWidth(wide, narrow)
@@ -246,16 +285,14 @@ def entity_panel(view: EntityView) -> RenderableType:
     from rich.panel import Panel
 
     entity = view.entity
-    rows: list[tuple[str, Text]] = [("Type", _Text(entity.type))]
+    rows: list[tuple[str, RenderableType]] = [("Type", _Text(entity.type))]
     names = [name for name in entity.names if name not in entity.search_aliases]
     if len(names) > 1:
         rows.append(("Names", _Text("\n".join(names[1:]))))
     if entity.search_aliases:
         rows.append(("Also found by", _Text(", ".join(entity.search_aliases), style="dim")))
-    if entity.country:
-        rows.append(("Country", _Text(entity.country)))
-    if entity.role:
-        rows.append(("Role", _Text(entity.role)))
+    plain = (("Country", entity.country), ("Role", entity.role))
+    rows += [(label, _Text(value)) for label, value in plain if value]
     if entity.organization:
         rows.append(("Works for", _Text(entity.organization)))
     if view.parent:
@@ -270,11 +307,12 @@ def entity_panel(view: EntityView) -> RenderableType:
     if entity.description:
         rows.append(("About", _Text(entity.description)))
     if view.facts:
-        facts = _Text("\n").join(
-            _Text(when(fact, ", ")).append_text(_Text("  ")).append_text(_fact_cell(fact))
-            for fact in view.facts
-        )
-        rows.append(("Facts", facts))
+        listed = Table.grid(padding=(0, 1))
+        listed.add_column(no_wrap=True)
+        listed.add_column()
+        for fact in view.facts:
+            listed.add_row(_Text(when(fact)), _fact_cell(fact))
+        rows.append(("Facts", listed))
     if entity.origin is not None:
         rows.append(("Defined", _Text(str(entity.origin), style="dim")))
     heading = _Text(entity.name, style="bold")
@@ -336,18 +374,21 @@ def file_table(found: Sequence[Row], folder: str | None, *, chosen: bool) -> Ren
     return Group(table, _Text(""), _Text(where))
 
 
-def source_table(uses: Sequence[SourceUse]) -> Table:
-    """Sources with their publisher, date and address, and how many facts each supports."""
-    table = _table("Published", "Source", "Facts")
-    table.columns[-1].justify = "right"
-    for use in uses:
+def source_table(uses: Sequence[SourceUse]) -> Addressed:
+    """Sources numbered, with publisher, date and facts supported; their addresses below."""
+    table = _table("#", "Published", "Source", "Facts")
+    table.columns[0].justify = table.columns[-1].justify = "right"
+    addresses: list[Text] = [_Text(""), _Text("Addresses", style="bold")]
+    for number, use in enumerate(uses, start=1):
         source = use.source
         cell = _Text(source.shown_title)
-        cell.append(f"\n{source.publisher}\n", style="italic")
-        cell.append(source.url, style="underline")
+        cell.append(f"\n{source.publisher}", style="italic")
         cell.append(f"\n{source.id}", style="dim")
-        table.add_row(_Text(str(source.published)), cell, _Text(str(len(use.facts))))
-    return table
+        table.add_row(
+            _Text(str(number)), _Text(str(source.published)), cell, _Text(str(len(use.facts)))
+        )
+        addresses.append(_Text(f"[{number}] ", style="bold").append_text(_address(source.url)))
+    return Addressed(table, addresses)
 
 
 def summary_view(summary: Summary) -> Group:
@@ -451,6 +492,7 @@ def _table(*headers: str) -> Table:
         pad_edge=False,
         collapse_padding=True,
         header_style="bold",
+        show_lines=True,  # a blank line between rows: each row is several lines
     )
     for header in headers:
         table.add_column(header, overflow="fold")
@@ -464,15 +506,23 @@ def _panel(title: str, body: RenderableType) -> Panel:
 
 
 def _fact_cell(
-    fact: Fact, words: frozenset[str] = frozenset(), notes: SourceNotes | None = None
-) -> Text:
-    cell = _highlighted(fact.title, words)
+    fact: Fact,
+    words: frozenset[str] = frozenset(),
+    notes: SourceNotes | None = None,
+    more: Text | None = None,
+) -> Group:
+    """A fact's title (its matched words marked), and a line of its id and kind below.
+
+    The id is never split: where the column is too narrow it ends in an ellipsis (--json
+    has it whole). `more` is a line under them, such as the sentence a search matched.
+    """
+    title = _highlighted(fact.title, words)
     if notes is not None:
-        cell.append(f" {notes.marks(fact)}", style="bold")
-    cell.append(f"\n{fact.kind} · {fact.id}", style="dim")
+        title.append(f" {notes.marks(fact)}", style="bold")
+    line = _Text(f"{fact.id} · {fact.kind}", style="dim", no_wrap=True, overflow="ellipsis")
     if origin_of(fact) not in (BUILTIN, None):
-        cell.append(" · yours", style="bold dim")
-    return cell
+        line.append(" · yours", style="bold dim")
+    return Group(title, line, *([more] if more is not None else []))
 
 
 def _highlighted(text: str, words: frozenset[str], style: str = "") -> Text:
@@ -502,7 +552,7 @@ def _sentence_with(text: str, words: frozenset[str], beyond: str) -> Text | None
     return None
 
 
-def _pairs(pairs: Iterable[tuple[str, Text]], label_style: str = "") -> Table:
+def _pairs(pairs: Iterable[tuple[str, RenderableType]], label_style: str = "") -> Table:
     """A borderless two-column grid: a short label, then text that wraps."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style=label_style, no_wrap=True)
