@@ -434,6 +434,85 @@ LimitOpt = Annotated[
     ),
 ]
 
+
+def _examples(*commands: str) -> str:
+    """An --help epilog of example commands, kept as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+#: One or two examples under each command's --help ("\b" keeps click from rewrapping them).
+_EXAMPLES = {
+    "list": _examples(
+        "tmkfacts list --kind membership",
+        "tmkfacts list --entity Chalieco --since 2025 --json",
+    ),
+    "search": _examples(
+        "tmkfacts search who buys rhenium",
+        "tmkfacts search rhenium OR tungsten country:CN -n 5 --json",
+    ),
+    "show": _examples(
+        "tmkfacts show first-metallic-rhenium-export",
+        "tmkfacts show itia-membership ecga-membership > note.txt",
+    ),
+    "entities": _examples(
+        "tmkfacts entities --type association",
+        "tmkfacts entities --country China --json",
+    ),
+    "entity": _examples(
+        "tmkfacts entity Chalieco",
+        "tmkfacts entity UzTMK --json | jq -r '.[].facts[]'",
+    ),
+    "partners": _examples(
+        "tmkfacts partners",
+        "tmkfacts partners --relation contractor --material tungsten",
+    ),
+    "memberships": _examples(
+        "tmkfacts memberships",
+        "tmkfacts memberships --since 2025-06 --format markdown",
+    ),
+    "timeline": _examples(
+        "tmkfacts timeline --since 2025",
+        "tmkfacts timeline --entity SOLVOMET --with-sources",
+    ),
+    "summary": _examples(
+        "tmkfacts summary",
+        "tmkfacts summary --format markdown > summary.md",
+    ),
+    "sources": _examples(
+        "tmkfacts sources",
+        "tmkfacts sources --fields publisher,published,url --format csv",
+    ),
+    "info": _examples(
+        "tmkfacts info",
+        "tmkfacts info --json",
+    ),
+    "add": _examples(
+        "tmkfacts add",
+        "tmkfacts add --title 'TMK meets a trader' --date 2025-07 --kind meeting \\",
+        "    --text 'They met.' --entity tmk --source newscentralasia-2025-07-14",
+    ),
+    "fmt": _examples(
+        "tmkfacts fmt mine.toml",
+        "tmkfacts fmt --check data/facts.toml",
+    ),
+    "cite": _examples(
+        "tmkfacts cite first-metallic-rhenium-export",
+        "tmkfacts search rhenium --fields id --no-headers | xargs tmkfacts cite -f markdown",
+    ),
+    "export": _examples(
+        "tmkfacts export --to tmk.sqlite",
+        "tmkfacts export --to - --format csv > facts.csv",
+    ),
+    "schema": _examples(
+        "tmkfacts schema partners",
+    ),
+    "check": _examples(
+        "tmkfacts check",
+        "tmkfacts check mine.toml --strict",
+    ),
+}
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
@@ -456,7 +535,10 @@ def _main(
         typer.echo(context.get_help())
 
 
-@_registry.command("list")
+@_registry.command(
+    "list",
+    epilog=_EXAMPLES["list"],
+)
 def list_(
     *,
     data: DataOpt = None,
@@ -489,7 +571,10 @@ def list_(
     )
 
 
-@_registry.command(context_settings={"ignore_unknown_options": True})  # -word excludes a word
+@_registry.command(
+    context_settings={"ignore_unknown_options": True},
+    epilog=_EXAMPLES["search"],
+)  # -word excludes a word
 def search(
     context: typer.Context,
     words: Annotated[list[str], typer.Argument(metavar="QUERY...", show_default=False)],
@@ -555,7 +640,7 @@ def _telling(doing: str) -> Callable[[int], None]:
     return tell
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["show"])
 def show(
     fact_ids: Annotated[
         list[str],
@@ -570,7 +655,7 @@ def show(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show facts in full: the date and how it is known, entities, figures and sources.
+    """Show facts in full: date, text, entities, figures, sources.
 
     In a pipe or a file, each fact is plain text, one headed line a field (date:, text:,
     sources:), a blank line between facts; --format or --fields give rows instead.
@@ -608,7 +693,7 @@ def _Panels(panels: list["render.Addressed"]) -> "RenderableType":  # noqa: N802
     return render.Addressed(Group(*(panel.body for panel in panels)), lines)
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["entities"])
 def entities(
     *,
     data: DataOpt = None,
@@ -648,7 +733,7 @@ def entities(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """List the organizations, people, countries and events the facts are about."""
+    """List the organizations, people and events facts are about."""
     found = query.entities(_base(data), type_, country, relation)
     _emit(
         _Out(fmt, as_json, fields, color, pager, no_headers),
@@ -659,7 +744,7 @@ def entities(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["entity"])
 def entity(
     name: Annotated[
         str, typer.Argument(metavar="NAME", show_default=False, autocompletion=_complete_entity)
@@ -673,7 +758,7 @@ def entity(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show one entity by id or any name: what it is, its relatives, and its facts, newest first."""
+    """Show one entity by id or name, with its facts, newest first."""
     database = _base(data)
     view = query.entity_view(database, name)
     found = [view] if view else []
@@ -686,7 +771,7 @@ def entity(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["partners"])
 def partners(
     *,
     data: DataOpt = None,
@@ -711,7 +796,7 @@ def partners(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """List the organizations TMK deals with: buyers, contractors, research partners and more."""
+    """List the organizations TMK deals with, and how."""
     where = _filter(None, None, material, None, since, until, country)
     found = query.partners(_base(data), relation, where)
     _emit(
@@ -723,7 +808,7 @@ def partners(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["memberships"])
 def memberships(
     *,
     data: DataOpt = None,
@@ -738,7 +823,7 @@ def memberships(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """List the associations and alliances TMK joined, and what each is expected to give."""
+    """List the associations TMK joined, and what each should give."""
     where = _filter(None, None, material, None, since, until, country)
     found = query.memberships(_base(data), where)
     _emit(
@@ -750,7 +835,7 @@ def memberships(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["timeline"])
 def timeline(
     *,
     data: DataOpt = None,
@@ -782,7 +867,7 @@ def timeline(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["summary"])
 def summary(
     *,
     data: DataOpt = None,
@@ -793,7 +878,7 @@ def summary(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show the fact base at a glance: counts, exports, partners, memberships, latest facts.
+    """Show the fact base at a glance.
 
     As Markdown (the default in a pipe), each section is a small table under its heading;
     JSON gives one object per section. Its sections do not fit one CSV or TSV table.
@@ -820,7 +905,7 @@ def summary(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["sources"])
 def sources(
     *,
     data: DataOpt = None,
@@ -831,7 +916,7 @@ def sources(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """List the sources, each with the number of facts it supports."""
+    """List the sources, with the number of facts each supports."""
     found = query.source_uses(_base(data))
     _emit(
         _Out(fmt, as_json, fields, color, pager, no_headers),
@@ -842,7 +927,7 @@ def sources(
     )
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["info"])
 def info(
     *,
     data: DataOpt = None,
@@ -853,7 +938,7 @@ def info(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show which fact files were read, in order, what each holds, and where your own go."""
+    """Show which fact files are read, and what each holds."""
     paths = _data_paths(data)
     folder = locations.user_data_dir()
     try:
@@ -884,7 +969,7 @@ def info(
 TextOpt = Annotated[str | None, typer.Option(show_default=False)]
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["add"])
 def add(
     *,
     title: Annotated[
@@ -984,10 +1069,11 @@ def add(
     as_json: JsonOpt = False,
     color: ColorOpt = Color.auto,
 ) -> None:
-    """Add a fact, and its source if new, to a fact file; at a terminal, ask for what is missing.
+    """Add a fact, and its source if new, to a fact file.
 
-    The whole base with the new fact is checked before anything is written, and the file is
-    replaced whole, keeping its comments and layout; on any problem nothing is written.
+    At a terminal, asks for what the flags do not give. The whole base with the new fact is
+    checked before anything is written, and the file is replaced whole, keeping its comments
+    and layout; on any problem nothing is written.
     """
     from tmkfacts import curate, store
 
@@ -1116,7 +1202,7 @@ def _ask(base: "FactBase", draft: "curate.Draft") -> "curate.Draft":
     return curate.Draft(**fields)
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["fmt"])
 def fmt(
     files: Annotated[
         list[Path] | None,
@@ -1135,7 +1221,7 @@ def fmt(
         ),
     ] = False,
 ) -> None:
-    """Rewrite fact files in the one layout: field order, spacing, quoting; values unchanged."""
+    """Rewrite fact files in the one layout; values unchanged."""
     from tmkfacts import curate, layout
 
     if files:
@@ -1172,7 +1258,7 @@ def fmt(
         raise typer.Exit(1)
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["cite"])
 def cite(
     fact_ids: Annotated[
         list[str],
@@ -1192,10 +1278,11 @@ def cite(
     ] = Citation.text,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print ready-to-paste citations of the sources of the facts with these ids.
+    """Print citations of the sources of these facts.
 
-    STYLE is text, markdown (numbered footnotes) or bibtex (for BibTeX and biblatex), or json
-    for scripts. Each source is cited once, with the ids of the facts it supports.
+    Ready to paste. STYLE is text, markdown (numbered footnotes) or bibtex (for BibTeX and
+    biblatex), or json for scripts. Each source is cited once, with the ids of the facts it
+    supports.
     """
     if as_json and style not in (Citation.text, Citation.json):
         raise QueryError(f"--json and --format {style.value} contradict each other")
@@ -1213,7 +1300,7 @@ def cite(
         typer.echo(citing.write(cited, style.value), nl=False)
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["export"])
 def export(
     to: Annotated[
         Path,
@@ -1240,7 +1327,7 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Write the fact base to a SQLite database, a JSON file or a CSV file, or stdout (--to -).
+    """Write the fact base to a SQLite, JSON or CSV file, or stdout.
 
     The file is written whole under a temporary name and then renamed, so an interrupted
     export leaves no half-written file; an existing file is replaced only with --force.
@@ -1258,7 +1345,7 @@ def export(
                f"{len(base.sources)} sources", err=True)  # fmt: skip
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["schema"])
 def schema(
     command: Annotated[
         str | None,
@@ -1269,7 +1356,7 @@ def schema(
         ),
     ] = None,
 ) -> None:
-    """Print the JSON Schema of the --json output of each command (or of one)."""
+    """Print the JSON Schema of each command's --json output."""
     import json
 
     chosen = schemas.schemas() if command is None else schemas.schema_of(command)
@@ -1277,7 +1364,7 @@ def schema(
         typer.echo(json.dumps(chosen, indent=2))
 
 
-@_registry.command()
+@_registry.command(epilog=_EXAMPLES["check"])
 def check(
     files: Annotated[
         list[Path] | None,
@@ -1306,11 +1393,11 @@ def check(
     as_json: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Validate fact files and list their problems, one per line: FILE:LINE: ID: MESSAGE.
+    """Validate fact files, and say how to mend each problem.
 
-    Warnings (valid, but better written otherwise) are listed too. Exits 0 when clean or
-    with warnings only, 1 when problems were found (or warnings, with --strict), 2 when a
-    file cannot be read.
+    One line a problem: FILE:LINE: ID: MESSAGE. Warnings (valid, but better written
+    otherwise) are listed too. Exits 0 when clean or with warnings only, 1 when problems were
+    found (or warnings, with --strict), 2 when a file cannot be read.
     """
     out = _Out(fmt, as_json, fields)
     paths = _checked_paths(files, alone=alone, data=data)
