@@ -42,4 +42,5 @@ def test_the_readme_is_read_in_five_minutes():
     assert len(README.encode("utf-8")) < 20_000
     first_screen = "\n".join(README.splitlines()[:24])
     assert "python3 -m venv" in first_screen
-    assert ". .venv/bin/activate" in first_screen and "pipx install ." in first_screen
+    assert ". .venv/bin/activate" in first_screen
+    assert "pipx install ." in first_screen
