@@ -33,12 +33,13 @@ VIEWS = {
 
 
 def draw(renderable, width: int) -> str:
+    """What the command line prints of it at a terminal this wide (render.draw), uncoloured."""
     console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
-    console.print(renderable)
+    render.draw(console, renderable)
     return console.export_text()
 
 
-@pytest.mark.parametrize("width", [80, 40])
+@pytest.mark.parametrize("width", [200, 80, 40])
 @pytest.mark.parametrize("name", sorted(VIEWS))
 def test_view_matches_its_golden_file(name, width, regen_golden):
     text = draw(VIEWS[name](), width)
