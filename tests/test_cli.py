@@ -37,7 +37,7 @@ def test_check_reports_each_problem_at_its_line(path, monkeypatch, regen_golden)
     assert result.stdout == expected.read_text(encoding="utf-8")
     count = result.stdout.count("\n")
     counted, *hint = result.stderr.splitlines()
-    assert counted == f"{count} problem{'s' if count != 1 else ''} found"
+    assert counted == f"{count} problem{'s' if count != 1 else ''} found in {path.name}"
     # 'reia' is an id of the shipped base, which the file was checked without
     alone = (
         "tmkfacts: the files were checked alone; 'tmkfacts check FILE...' checks them with the "
@@ -132,7 +132,7 @@ def test_python_dash_m_reports_bad_file_without_traceback(tmp_path):
     )
     assert done.returncode == 1
     assert done.stdout == f"{bad}:2:6: invalid TOML: Invalid value\n"
-    assert done.stderr == "1 problem found\n"
+    assert done.stderr == f"1 problem found in {bad}\n"
 
 
 def test_the_script_runs_without_the_cyclic_garbage_collector():

@@ -1672,7 +1672,8 @@ def _report(
     else:
         _emit(out, _PROBLEM_VIEW, [rows.problem(each) for each in problems], str, str)
     count = len(problems)
-    typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+    checked = ", ".join(str(path) for path in paths or locations.default_paths())
+    typer.echo(f"{count} problem{'s' if count != 1 else ''} found in {checked}", err=True)
     if paths and _names_shipped_ids(paths, problems):
         typer.echo(
             "tmkfacts: the files were checked alone; 'tmkfacts check FILE...' checks them with "
