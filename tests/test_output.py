@@ -246,3 +246,25 @@ def test_an_ascii_output_gets_stand_ins_not_question_marks(encoding):
     dot = "*" if encoding == "ascii" else "·"  # Latin-1 has the middle dot
     assert f"solvomet-project-start {dot} plan" in shown
     assert "?" not in shown
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_your_own_facts_are_marked_in_tables_and_carry_their_origin(tmp_path):
+    folder = tmp_path / "data" / "tmkfacts"
+    folder.mkdir(parents=True)
+    mine = folder / "facts.toml"
+    mine.write_text(
+        '[[fact]]\nid = "my-note"\ndate = "2025-07"\nkind = "meeting"\ntitle = "TMK meets me"\n'
+        'text = "A note of mine."\nentities = ["tmk"]\nsources = ["newscentralasia-2025-07-14"]\n',
+        encoding="utf-8",
+    )
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    rows = json.loads(run("list", "--kind", "meeting", "--json", env=env).stdout)
+    assert {row["id"]: row["origin"] for row in rows} == {
+        "my-note": str(mine),
+        "ppp-tashkent-meeting": "builtin",
+        "reia-conference-meetings": "builtin",
+    }
+    shown = at_terminal("list", "--kind", "meeting", width=80, env=env)
+    assert "my-note · meeting · yours" in shown
+    assert "ppp-tashkent-meeting · meeting\n" in shown
