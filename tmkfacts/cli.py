@@ -406,6 +406,16 @@ CountryOpt = Annotated[
         show_default=False,
     ),
 ]
+RelationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--relation",
+        metavar="RELATION",
+        help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
+        show_default=False,
+        autocompletion=_complete_relation,
+    ),
+]
 SinceOpt = Annotated[
     "PartialDate | None",
     typer.Option(
@@ -707,25 +717,8 @@ def entities(
             autocompletion=lambda: [each.replace(" ", "-") for each in ENTITY_TYPES],
         ),
     ] = None,
-    country: Annotated[
-        str | None,
-        typer.Option(
-            "--country",
-            metavar="CODE",
-            help="Only entities based in this country: its ISO code (CN) or name (China).",
-            show_default=False,
-        ),
-    ] = None,
-    relation: Annotated[
-        str | None,
-        typer.Option(
-            "--relation",
-            metavar="RELATION",
-            help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
-            show_default=False,
-            autocompletion=_complete_relation,
-        ),
-    ] = None,
+    country: CountryOpt = None,
+    relation: RelationOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     fields: FieldsOpt = None,
@@ -734,7 +727,7 @@ def entities(
     no_headers: NoHeadersOpt = False,
 ) -> None:
     """List the organizations, people and events facts are about."""
-    found = query.entities(_base(data), type_, country, relation)
+    found = query.entities(_base(data), type_, country or (), relation)
     _emit(
         _Out(fmt, as_json, fields, color, pager, no_headers),
         _ENTITY_VIEW,
@@ -775,16 +768,7 @@ def entity(
 def partners(
     *,
     data: DataOpt = None,
-    relation: Annotated[
-        str | None,
-        typer.Option(
-            "--relation",
-            metavar="RELATION",
-            help=f"Only partners with this relation: {', '.join(RELATIONS)}.",
-            show_default=False,
-            autocompletion=_complete_relation,
-        ),
-    ] = None,
+    relation: RelationOpt = None,
     material: MaterialOpt = None,
     country: CountryOpt = None,
     since: SinceOpt = None,

@@ -282,10 +282,13 @@ class EntityView(NamedTuple):
 def entities(
     base: FactBase | Database,
     type_: str | None = None,
-    country: str | None = None,
+    countries: Sequence[str] = (),
     relation: str | None = None,
 ) -> list[Entity]:
-    """The entities of a type, based in a country (code or name), with a relation; by name."""
+    """The entities of a type, based in any of the countries (code or name), with a relation.
+
+    By name.
+    """
     from tmkfacts.vocabularies import ENTITY_TYPES
 
     known = database_of(base).base
@@ -293,13 +296,13 @@ def entities(
         type_ = type_.casefold().replace("-", " ")
     if type_ is not None and type_ not in ENTITY_TYPES:
         raise QueryError(f"unknown type '{type_}'{known_hint(type_, ENTITY_TYPES)}")
-    code = _country(country) if country is not None else None
+    codes = {_country(country) for country in countries}
     wanted = _relation(relation) if relation is not None else None
     found = [
         entity
         for entity in known.entities
         if (type_ is None or entity.type == type_)
-        and (code is None or entity.country == code)
+        and (not codes or entity.country in codes)
         and (wanted is None or wanted in entity.relations)
     ]
     return sorted(found, key=lambda entity: entity.name.casefold())
