@@ -1075,9 +1075,8 @@ def add(
         flags = ", ".join("--" + name.replace("_", "-") for name in missing)
         raise QueryError(f"missing {flags} (stdin is not a terminal, so they cannot be asked for)")
     new_source, new_fact = curate.records(base, draft)
-    added = curate.add(target, paths, new_source, new_fact)
+    shown, added = curate.add(target, paths, new_source, new_fact)
     _warn(f"added {added.id} to {target}")
-    shown = store.load(paths)
     _emit(
         _Out(fmt, as_json, None, color),
         _FACT_VIEW,

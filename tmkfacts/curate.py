@@ -159,8 +159,8 @@ def records(base: FactBase, draft: Draft) -> tuple[dict[str, object] | None, dic
 def add(
     target: Path, paths: Sequence[Path], source: Mapping[str, object] | None,
     fact: Mapping[str, object],
-) -> Fact:  # fmt: skip
-    """Add the records to the target file, creating it, if the base stays valid; the new fact.
+) -> tuple[FactBase, Fact]:  # fmt: skip
+    """Add the records to the target file, creating it; the base with them, and the new fact.
 
     `paths` are the files the base is read from, the target among them. FactsError, and
     nothing written, when the base with the records has a problem; WriteError when the file
@@ -175,7 +175,7 @@ def add(
     text = layout.insert(text, "fact", layout.record_text("fact", fact))
     base = store.load(paths, contents={target: text.encode("utf-8")})
     write(target, text)
-    return base.fact(str(fact["id"]))
+    return base, base.fact(str(fact["id"]))
 
 
 def write(target: Path, text: str) -> None:

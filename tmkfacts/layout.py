@@ -79,15 +79,14 @@ def format_text(text: str) -> str:
             raise FormatError(
                 f"'{key}' is not written as [[{key}]] tables; 'tmkfacts check' says more"
             )
-    pieces = []
-    for table, found in tables.items():
-        for record, values in zip(found, document.get(table, []), strict=True):
-            figures = values.get("figures", [])
-            if record.figures and len(record.figures) != len(figures):
-                raise FormatError("figures are written both inline and as [[fact.figures]]")
-            pieces.append((record, values))
-    pieces.sort(key=lambda piece: records.index(piece[0]))
-    out = [_write(record, values) for record, values in pieces]
+    values = {table: iter(document.get(table, [])) for table in tables}  # in file order
+    out = []
+    for record in records:
+        found = next(values[record.table])
+        figures = found.get("figures", [])
+        if record.figures and len(record.figures) != len(figures):
+            raise FormatError("figures are written both inline and as [[fact.figures]]")
+        out.append(_write(record, found))
     if trailing:
         out.append("\n".join(trailing) + "\n")
     return "\n".join(out)

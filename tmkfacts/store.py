@@ -810,14 +810,24 @@ def _spanned(
 ) -> list[Fact]:
     """The facts, each with its span (`tmkfacts.dates.span`); a problem for any that has none."""
     spanned = []
+    known: dict[tuple[object, ...], dates.Span | None] = {}  # facts share dates and sources
+    forward = dates.FORWARD_KINDS
+    make = tuple.__new__  # as Fact._make does, without its checks: a record read a moment ago
     for fact, line in zip(facts, lines, strict=True):
-        reports = [published[source] for source in fact.sources]
-        when = dates.span(fact.date, fact.kind, reports, fact.not_before, fact.not_after)
+        key = (fact.date, fact.kind in forward, fact.sources, fact.not_before, fact.not_after)
+        when = known.get(key, _UNKNOWN)
+        if when is _UNKNOWN:
+            reports = [published[source] for source in fact.sources]
+            when = dates.span(fact.date, fact.kind, reports, fact.not_before, fact.not_after)
+            known[key] = when
         if when is None:
             problems.append(_unspanned(fact, published, line))
         else:
-            spanned.append(fact._replace(span=when))
+            spanned.append(make(Fact, (*fact[:-2], when, fact[-1])))
     return spanned
+
+
+_UNKNOWN = dates.Span(dates.PartialDate(1), dates.PartialDate(1))  # not yet worked out
 
 
 def _unspanned(fact: Fact, published: Mapping[str, PartialDate], line: int | None) -> Problem:
