@@ -688,12 +688,12 @@ def show(
         out,
         _FACT_VIEW,
         shown,
-        lambda: _Panels([render.fact_panel(database.base, each) for each in found]),
+        lambda: _panels([render.fact_panel(database.base, each) for each in found]),
         lambda: "no facts",
     )
 
 
-def _Panels(panels: list["render.Addressed"]) -> "RenderableType":  # noqa: N802
+def _panels(panels: list["render.Addressed"]) -> "RenderableType":
     """One fact's panel and addresses, or several, one after another."""
     if len(panels) == 1:
         return panels[0]

@@ -78,9 +78,8 @@ def unique(wanted: str, taken: set[str]) -> str:
 
 def entity_id(base: FactBase, name: str) -> str:
     """The id of the entity with this id or any of its names (any case); QueryError if none."""
-    wanted = " ".join(name.casefold().split())
     for entity in base.entities:
-        if wanted == entity.id or any(wanted == each.casefold() for each in entity.names):
+        if entity.is_named(name):
             return entity.id
     ids = [entity.id for entity in base.entities]
     raise QueryError(f"no entity '{name}'{did_you_mean(slug(name), ids)}")

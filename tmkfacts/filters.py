@@ -93,12 +93,7 @@ def entity_ids(base: FactBase, name: str) -> set[str]:
 
     Names are compared case-insensitively; Chinalco's ids include its subsidiary Chalieco's.
     """
-    wanted = _fold(name)
-    found = {
-        entity.id
-        for entity in base.entities
-        if wanted == entity.id or any(wanted == _fold(each) for each in entity.names)
-    }
+    found = {entity.id for entity in base.entities if entity.is_named(name)}
     grew = bool(found)
     while grew:  # add children until a pass finds no more; parent chains are acyclic
         children = {e.id for e in base.entities if e.parent in found and e.id not in found}
@@ -137,15 +132,10 @@ def explain_miss(base_or_database: FactBase | Database, where: Filter) -> str | 
 def country_code(name: str) -> str | None:
     """The ISO code a country's code, name or demonym stands for (CN, China, Chinese), or None."""
     from tmkfacts.vocabularies import COUNTRIES
-    from tmkfacts.words import read_lexicon
+    from tmkfacts.words import country_named
 
-    if len(name.strip()) == 2 and name.strip().upper() in COUNTRIES:
-        return name.strip().upper()
-    wanted = _fold(name)
-    for code, names in read_lexicon().countries.items():
-        if any(wanted == _fold(each) for each in names):
-            return code
-    return None
+    code = name.strip().upper()
+    return code if len(code) == 2 and code in COUNTRIES else country_named(name)
 
 
 def _material(value: str) -> str:

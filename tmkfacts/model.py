@@ -85,6 +85,11 @@ class Entity(NamedTuple):
         candidates = (self.name, self.short_name, *self.aliases, *self.search_aliases)
         return tuple(dict.fromkeys(name for name in candidates if name))
 
+    def is_named(self, name: str) -> bool:
+        """Whether a name typed (any case and spacing) is the entity's id or any of its names."""
+        wanted = " ".join(name.casefold().split())
+        return wanted == self.id or any(wanted == each.casefold() for each in self.names)
+
 
 class Figure(NamedTuple):
     """A number a fact reports: value x scale, in a unit or currency, over a period."""

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from tmkfacts.dates import FORWARD_KINDS
 from tmkfacts.db import FACT_COLUMNS, Database, database_of, fact_of
 from tmkfacts.errors import QueryError, closest, known_hint
-from tmkfacts.filters import EVERY, Filter, condition, entity_ids, explain_miss
+from tmkfacts.filters import EVERY, Filter, condition, country_code, entity_ids, explain_miss
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
 from tmkfacts.vocabularies import RELATIONS
 
@@ -309,26 +309,16 @@ def entities(
 
 
 def _country(country: str) -> str:
-    from tmkfacts.vocabularies import COUNTRIES
-    from tmkfacts.words import read_lexicon
-
-    if country.upper() in COUNTRIES:
-        return country.upper()
-    wanted = " ".join(country.casefold().split())
-    for code, names in read_lexicon().countries.items():
-        if any(wanted == name.casefold() for name in names):
-            return code
-    raise QueryError(f"unknown country '{country}': give its ISO code, as in --country CN")
+    """The ISO code of a country by code or name; QueryError for neither."""
+    code = country_code(country)
+    if code is None:
+        raise QueryError(f"unknown country '{country}': give its ISO code, as in --country CN")
+    return code
 
 
 def find_entity(base: FactBase | Database, name: str) -> Entity | None:
     """The entity with this id or name (any alias, any case), or None."""
-    known = database_of(base).base
-    wanted = " ".join(name.casefold().split())
-    for entity in known.entities:
-        if wanted == entity.id or any(wanted == each.casefold() for each in entity.names):
-            return entity
-    return None
+    return next((e for e in database_of(base).base.entities if e.is_named(name)), None)
 
 
 def entity_view(base: FactBase | Database, name: str) -> EntityView | None:

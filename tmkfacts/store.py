@@ -41,6 +41,7 @@ from tmkfacts.vocabularies import (
     RELATIONS,
     SCALES,
 )
+from tmkfacts.words import country_named
 
 _T = TypeVar("_T")
 
@@ -646,17 +647,6 @@ def _source(record: _Record) -> Source:
     )
 
 
-def _country_code(name: str) -> str | None:
-    """The ISO code of a country written by its name or demonym (`Germany`, `German`)."""
-    from tmkfacts.words import read_lexicon
-
-    wanted = " ".join(name.casefold().split())
-    for code, names in read_lexicon().countries.items():
-        if any(wanted == each.casefold() for each in names):
-            return code
-    return None
-
-
 def _entity(record: _Record) -> Entity:
     entity_id = record.ident()
     name = record.text("name", required=True)
@@ -666,7 +656,7 @@ def _entity(record: _Record) -> Entity:
     country = record.optional_text("country")
     if country is not None and country not in COUNTRIES:
         code = country.upper() if country.upper() in COUNTRIES else _COUNTRY_HINTS.get(country)
-        code = code or _country_code(country)
+        code = code or country_named(country)
         hint = f" (did you mean '{code}'?)" if code else " (leave it out where there is none)"
         record.problem("country", f"country '{country}' is not an ISO 3166-1 alpha-2 code{hint}")
     parent = record.optional_text("parent")

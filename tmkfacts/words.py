@@ -62,3 +62,12 @@ def read_lexicon() -> Lexicon:
         dict(data["symbols"]),
         {country: tuple(names) for country, names in data["countries"].items()},
     )
+
+
+def country_named(name: str) -> str | None:
+    """The ISO code of a country the lexicon names (`China`, `Chinese`), any case; else None."""
+    wanted = " ".join(name.casefold().split())
+    for code, names in read_lexicon().countries.items():
+        if any(wanted == each.casefold() for each in names):
+            return code
+    return None
