@@ -35,6 +35,8 @@ COMMANDS = {
     "show": ["show", "itia-membership"],
     "partners": ["partners"],
     "memberships": ["memberships"],
+    "entities": ["entities"],
+    "entity": ["entity", "chalieco"],
     "timeline": ["timeline"],
     "summary": ["summary"],
     "sources": ["sources"],

@@ -45,6 +45,11 @@ SHAPES = {
     "memberships": ENTITY
     | {"date", "date_note", "place", "fact", "benefits", "earliest", "latest"},
     "sources": SOURCE | {"facts"},
+    "entities": ENTITY
+    | {"aliases", "role", "organization", "description", "relations", "search_aliases"},
+    "entity chalieco": ENTITY
+    | {"aliases", "role", "organization", "description", "relations", "search_aliases"}
+    | {"subsidiaries", "people", "facts"},
     "summary": {"section", "rows"},
 }
 

@@ -145,6 +145,28 @@ MEMBERSHIP = _object(
     },
     "A body TMK joined.",
 )
+_ENTITY_FULL = {
+    **_ENTITY,
+    "aliases": _STRINGS,
+    "role": _OPTIONAL,
+    "organization": _OPTIONAL,
+    "description": _OPTIONAL,
+    "relations": _STRINGS,
+    "search_aliases": {
+        **_STRINGS,
+        "description": "Names people type that no source uses: found by search, never shown.",
+    },
+}
+ENTITY = _object(_ENTITY_FULL, "An organization, person, country or event.")
+ENTITY_VIEW = _object(
+    {
+        **_ENTITY_FULL,
+        "subsidiaries": _STRINGS,
+        "people": _STRINGS,
+        "facts": {**_STRINGS, "description": "Ids of the facts about it, newest first."},
+    },
+    "An entity, its subsidiaries and people, and its facts.",
+)
 SOURCE_USE = _object({**SOURCE["properties"], "facts": _STRINGS}, "A source and its facts.")
 SECTION = _object(
     {
@@ -191,6 +213,8 @@ _SCHEMAS: dict[str, Schema] = {
     "timeline": _array(FACT),
     "partners": _array(PARTNER),
     "memberships": _array(MEMBERSHIP),
+    "entities": _array(ENTITY),
+    "entity": _array(ENTITY_VIEW),
     "sources": _array(SOURCE_USE),
     "summary": _array(SECTION),
     "check": _array(PROBLEM),
