@@ -380,7 +380,9 @@ def test_json_and_csv_exports_written_as_made_are_what_whole_documents_give(gene
         written = export.export(base, tmp_path / "facts.json", force=True).read_text()
         assert written == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         table = export.export(base, tmp_path / "facts.csv", force=True).read_text()
-        assert table == formats.write(document["facts"], "csv", header=rows.FACT_FIELDS)
+        flat = [rows.fact(base, each, flat=True) for each in base.facts]  # CSV cells: addresses
+        header = (*rows.FACT_FIELDS, *rows.FLAT_FIELDS)
+        assert table == formats.write(flat, "csv", header=header)
         assert len(table.splitlines()) == 1 + sum(1 + fact.text.count("\n") for fact in base.facts)
 
 

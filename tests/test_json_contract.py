@@ -31,9 +31,6 @@ FACT = {
     "earliest",
     "latest",
     "origin",
-    "source_urls",
-    "publishers",
-    "published",
 }
 ENTITY = {"id", "name", "short_name", "type", "country", "parent"}
 SHAPES = {

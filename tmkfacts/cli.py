@@ -572,10 +572,11 @@ def list_(
     database, where = _base(data), _filter(kind, entity, material, tag, since, until, country)
     facts = query.list_facts(database, where, limit)
     notes = _notes(database.cited, facts, with_sources)
+    out = _Out(fmt, as_json, fields, color, pager, no_headers, with_sources)
     _emit(
-        _Out(fmt, as_json, fields, color, pager, no_headers, with_sources),
+        out,
         _FACT_VIEW,
-        rows.Each(facts, partial(rows.fact, database.cited), rows.FACT_FIELDS),
+        rows.Each(facts, partial(rows.fact, database.cited, flat=out.flat), out.fact_fields),
         lambda: render.fact_table(facts, notes),
         _miss(database, where),
     )
@@ -627,7 +628,11 @@ def search(
     _emit(
         out,
         _HIT_VIEW,
-        rows.Each(found.hits, partial(rows.hit, base), rows.HIT_FIELDS),
+        rows.Each(
+            found.hits,
+            partial(rows.hit, base, flat=out.flat),
+            (*out.fact_fields, "score", "matched"),
+        ),
         lambda: render.hit_table(found.hits, notes),
         lambda: found.hint or _miss(database, where)(),
     )
@@ -679,7 +684,7 @@ def show(
             _emit(out, _FACT_VIEW, [], str, lambda: _no_fact(database, fact_id))  # noqa: B023
             return
         found.append(fact)
-    shown = [rows.fact(database.base, each) for each in found]
+    shown = [rows.fact(database.base, each, flat=out.flat) for each in found]
     if out.format() == Format.tsv and fmt is None and not fields:  # a pipe: whole records
         with _pipe_may_close():
             typer.echo("\n".join(formats.record(row) for row in shown), nl=False)
@@ -842,10 +847,11 @@ def timeline(
     database, where = _base(data), _filter(kind, entity, material, tag, since, until, country)
     facts = query.timeline(database, where)
     notes = _notes(database.cited, facts, with_sources)
+    out = _Out(fmt, as_json, fields, color, pager, no_headers, with_sources)
     _emit(
-        _Out(fmt, as_json, fields, color, pager, no_headers, with_sources),
+        out,
         _FACT_VIEW,
-        rows.Each(facts, partial(rows.fact, database.cited), rows.FACT_FIELDS),
+        rows.Each(facts, partial(rows.fact, database.cited, flat=out.flat), out.fact_fields),
         lambda: render.timeline_table(facts, notes),
         _miss(database, where),
     )
@@ -1428,7 +1434,7 @@ class _View(NamedTuple):
     flatten: Callable[[list[rows.Row]], list[rows.Row]] | None = None  # for CSV, TSV, Markdown
 
 
-_FACT_FIELDS = rows.FACT_FIELDS
+_FACT_FIELDS = (*rows.FACT_FIELDS, *rows.FLAT_FIELDS)
 _FACT_VIEW = _View(("id", "date", "kind", "title"), _FACT_FIELDS)
 _HIT_VIEW = _View(("id", "date", "kind", "title", "score"), (*_FACT_FIELDS, "score", "matched"))
 _PARTNER_VIEW = _View(
@@ -1453,6 +1459,16 @@ class _Out(NamedTuple):
     pager: bool = False
     no_headers: bool = False
     with_sources: bool = False
+
+    @property
+    def flat(self) -> bool:
+        """Whether fact rows carry their sources' flat fields: in flat formats, or for --fields."""
+        return self.fields is not None or self.format() in (Format.csv, Format.tsv, Format.markdown)
+
+    @property
+    def fact_fields(self) -> tuple[str, ...]:
+        """The fields of fact rows as this output makes them."""
+        return (*rows.FACT_FIELDS, *rows.FLAT_FIELDS) if self.flat else rows.FACT_FIELDS
 
     def format(self, default: Format | None = None) -> Format:
         """The format asked for; else a table at a terminal and TSV in a pipe or a file."""

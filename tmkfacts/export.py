@@ -99,8 +99,8 @@ def write_json(database: Database, out: TextIO) -> None:
 
 def write_csv(database: Database, out: TextIO) -> None:
     """The facts, one line each, every field: lists joined with ';', objects as JSON."""
-    facts = map(partial(rows.fact, database.base), database.facts())
-    for piece in formats.pieces(facts, "csv", header=rows.FACT_FIELDS):
+    facts = map(partial(rows.fact, database.base, flat=True), database.facts())
+    for piece in formats.pieces(facts, "csv", header=(*rows.FACT_FIELDS, *rows.FLAT_FIELDS)):
         out.write(piece)
 
 

@@ -28,8 +28,7 @@ SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes", "title
 FIGURE_FIELDS = ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
 FACT_FIELDS = (
     "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
-    "figures", "tags", "sources", "earliest", "latest", "origin", "source_urls", "publishers",
-    "published",
+    "figures", "tags", "sources", "earliest", "latest", "origin",
 )  # fmt: skip
 HIT_FIELDS = (*FACT_FIELDS, "score", "matched")
 ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
@@ -96,9 +95,17 @@ class Each(Sequence[Row], Generic[_Item]):
         return map(self._make, self._items)
 
 
-def fact(base: FactBase, item: Fact) -> Row:
-    """A fact, its sources spelled out so that it never travels without them."""
-    return {
+#: Flat fields of a fact's sources, for CSV, TSV and Markdown cells and for --fields: JSON has
+#: the sources whole.
+FLAT_FIELDS = ("source_urls", "publishers", "published")
+
+
+def fact(base: FactBase, item: Fact, *, flat: bool = False) -> Row:
+    """A fact, its sources spelled out so that it never travels without them.
+
+    `flat` adds the sources' addresses, publishers and dates as lists of text (FLAT_FIELDS).
+    """
+    row: Row = {
         "id": item.id,
         "date": str(item.date),
         "date_note": item.date_note,
@@ -113,8 +120,8 @@ def fact(base: FactBase, item: Fact) -> Row:
         "sources": [source(base.source(source_id)) for source_id in item.sources],
         **_span(item),
         "origin": origin_of(item),
-        **_flat_sources(base, item),
     }
+    return {**row, **_flat_sources(base, item)} if flat else row
 
 
 def _flat_sources(base: FactBase, item: Fact) -> Row:
@@ -147,9 +154,10 @@ def _shipped() -> frozenset[str]:
     return frozenset({str(path), str(path.resolve())})
 
 
-def hit(base: FactBase, item: Hit) -> Row:
+def hit(base: FactBase, item: Hit, *, flat: bool = False) -> Row:
     """A search result: the fact, its score and the search words that matched."""
-    return {**fact(base, item.fact), "score": round(item.score, 3), "matched": list(item.matched)}
+    row = fact(base, item.fact, flat=flat)
+    return {**row, "score": round(item.score, 3), "matched": list(item.matched)}
 
 
 def figure(item: Figure) -> Row:

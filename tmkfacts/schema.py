@@ -91,9 +91,6 @@ FACT = _object(
         "sources": {"type": "array", "items": SOURCE, "minItems": 1},
         "earliest": _EARLIEST,
         "latest": _LATEST,
-        "source_urls": {**_STRINGS, "description": "The sources' addresses, in order."},
-        "publishers": {**_STRINGS, "description": "The sources' publishers, in order."},
-        "published": {**_STRINGS, "description": "The sources' dates, in order."},
         "origin": {
             "type": ["string", "null"],
             "description": "Where the fact comes from: 'builtin' for the shipped base, else "
