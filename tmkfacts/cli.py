@@ -81,7 +81,7 @@ class _Commands(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        argv = _exclusions_last(list(sys.argv[1:] if args is None else args))
+        argv = self._search_words_last(list(sys.argv[1:] if args is None else args))
         _tolerate_narrow_encodings()
         try:
             code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -104,6 +104,14 @@ class _Commands(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _search_words_last(self, argv: list[str]) -> list[str]:
+        """The arguments, with `search`'s words after `--` (see `_exclusions_last`)."""
+        command = next((n for n, arg in enumerate(argv) if not arg.startswith("-")), None)
+        if command is None or argv[command] != "search" or "--" in argv:
+            return argv
+        search = self.get_command(None, "search")
+        return [*argv[: command + 1], *_exclusions_last(argv[command + 1 :], search)]
 
     def list_commands(self, ctx: Any) -> list[str]:  # click's signature
         """Every command, in the order they are declared."""
@@ -182,32 +190,27 @@ def command_names() -> list[str]:
     return [_command_name(info) for info in _registry.registered_commands]
 
 
-#: The options of `search` that take a value, and its short options (with or without one).
-_VALUED = {"--data", "--kind", "--entity", "--material", "--tag", "--since", "--until", "--limit",
-           "--format", "--fields", "--color", "-n", "-f"}  # fmt: skip
-_SHORT = {"-h", "-n", "-f"}
-
-
-def _exclusions_last(argv: list[str]) -> list[str]:
+def _exclusions_last(argv: list[str], search: Any) -> list[str]:
     """`search`'s words, -word exclusions among them, after `--`, so no option reads them.
 
     `tmkfacts search rhenium -export -n 2` is `search -n 2 -- rhenium -export`: -n is an
     option, -export a word to leave out; clustered short options (-rhenium as -r -h ...) never
-    happen.
+    happen. The options, and which take a value, are the `search` command's own.
     """
-    command = next((n for n, arg in enumerate(argv) if not arg.startswith("-")), None)
-    if command is None or argv[command] != "search" or "--" in argv:
-        return argv
-    options, words = [], []
-    rest = iter(argv[command + 1 :])
+    options = [param for param in search.params if param.param_type_name == "option"]
+    valued = {name for param in options if not param.is_flag for name in param.opts}
+    short = {name for param in options for name in param.opts if len(name) == 2}
+    short |= {name for name in _HELP["help_option_names"] if len(name) == 2}
+    options_given, words = [], []
+    rest = iter(argv)
     for arg in rest:
-        if arg.startswith("--") or arg in _SHORT or re.fullmatch(r"-n\d+", arg):
-            options.append(arg)
-            if arg in _VALUED:
-                options.append(next(rest, ""))
+        if arg.startswith("--") or arg in short or re.fullmatch(r"-n\d+", arg):
+            options_given.append(arg)
+            if arg in valued:
+                options_given.append(next(rest, ""))
         else:
             words.append(arg)
-    return [*argv[: command + 1], *options, "--", *words]
+    return [*options_given, "--", *words]
 
 
 #: How many problems `check` lists unless asked for all: a screenful stays readable.

@@ -21,10 +21,9 @@ from tmkfacts.vocabularies import RELATIONS
 
 __all__ = [
     "MEMBERSHIP_BODIES", "SUBJECT", "EntityView", "Filter", "Membership", "Partner", "SourceUse",
-    "Summary", "citations", "closest_fact_ids", "earliest", "entities", "entity_ids",
-    "entity_view", "explain_miss", "find_entity", "find_fact",
-    "latest", "list_facts", "memberships", "newest_first", "oldest_first", "partners",
-    "select", "source_uses", "summarize", "timeline",
+    "Summary", "citations", "closest_fact_ids", "entities", "entity_ids", "entity_view",
+    "explain_miss", "find_entity", "find_fact", "list_facts", "memberships", "newest_first",
+    "oldest_first", "partners", "select", "source_uses", "summarize", "timeline",
 ]  # fmt: skip
 
 #: The company the fact base is about; partners and memberships are its own.
@@ -38,16 +37,6 @@ _ABOUT_TMK = (
     "EXISTS (SELECT 1 FROM fact_entities AS own WHERE own.fact = facts.id AND own.entity = ?)"
 )
 _OLDEST = "facts.latest, facts.earliest, facts.position"
-
-
-def earliest(dates: Iterable[PartialDate]) -> PartialDate | None:
-    """The date that may fall earliest, or None when there are none."""
-    return min(dates, key=lambda date: date.first_day, default=None)
-
-
-def latest(dates: Iterable[PartialDate]) -> PartialDate | None:
-    """The date that may fall latest, or None when there are none: 2025 is later than 2025-11."""
-    return max(dates, key=lambda date: date.last_day, default=None)
 
 
 def newest_first(facts: Iterable[Fact]) -> list[Fact]:

@@ -30,7 +30,6 @@ FACT_FIELDS = (
     "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
     "figures", "tags", "sources", "earliest", "latest", "origin",
 )  # fmt: skip
-HIT_FIELDS = (*FACT_FIELDS, "score", "matched")
 ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
 PARTNER_FIELDS = (*ENTITY_FIELDS, "relations", "facts", "first_date", "last_date", "planned")
 MEMBERSHIP_FIELDS = (

@@ -805,19 +805,15 @@ def _spanned(
     make = tuple.__new__  # as Fact._make does, without its checks: a record read a moment ago
     for fact, line in zip(facts, lines, strict=True):
         key = (fact.date, fact.kind in forward, fact.sources, fact.not_before, fact.not_after)
-        when = known.get(key, _UNKNOWN)
-        if when is _UNKNOWN:
+        if key not in known:
             reports = [published[source] for source in fact.sources]
-            when = dates.span(fact.date, fact.kind, reports, fact.not_before, fact.not_after)
-            known[key] = when
+            known[key] = dates.span(fact.date, fact.kind, reports, fact.not_before, fact.not_after)
+        when = known[key]
         if when is None:
             problems.append(_unspanned(fact, published, line))
         else:
             spanned.append(make(Fact, (*fact[:-2], when, fact[-1])))
     return spanned
-
-
-_UNKNOWN = dates.Span(dates.PartialDate(1), dates.PartialDate(1))  # not yet worked out
 
 
 def _unspanned(fact: Fact, published: Mapping[str, PartialDate], line: int | None) -> Problem:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,8 +51,9 @@ class Lexicon(NamedTuple):
     countries: dict[str, tuple[str, ...]]
 
 
+@cache
 def read_lexicon() -> Lexicon:
-    """The lexicon shipped with tmkfacts; the database keeps it split and stemmed."""
+    """The lexicon shipped with tmkfacts, read once; the database keeps it split and stemmed."""
     import tomli
 
     text = (Path(__file__).parent / "lexicon.toml").read_text(encoding="utf-8")
