@@ -13,7 +13,7 @@ from tmkfacts.cli import app
 
 runner = CliRunner()
 
-SOURCE = {"id", "title", "publisher", "url", "published", "notes", "title_supplied"}
+SOURCE = {"id", "title", "publisher", "url", "published", "notes", "title_supplied", "language"}
 FIGURE = {"metric", "value", "unit", "scale", "period", "change_pct", "qualifier"}
 FACT = {
     "id",
@@ -28,6 +28,7 @@ FACT = {
     "figures",
     "tags",
     "sources",
+    "disputes",
     "earliest",
     "latest",
     "origin",

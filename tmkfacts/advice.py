@@ -20,7 +20,8 @@ def warnings(base_or_database: FactBase | Database) -> list[Problem]:
 
     A profile dated less precisely than its report; an address recorded for two sources;
     sources no fact cites and entities nothing names; a material or tag used once that is a
-    near miss of one used more often or one the lexicon knows.
+    near miss of one used more often or one the lexicon knows; a dispute one fact records
+    and the other does not.
     """
     database = database_of(base_or_database)
     base = database.cited
@@ -28,6 +29,7 @@ def warnings(base_or_database: FactBase | Database) -> list[Problem]:
     described = database.facts(f"facts.kind IN ({kinds})")
     found = [each for fact in described if (each := _imprecise(base, fact)) is not None]
     found += _twice_recorded(database) + _unused(database) + _near_misses(database)
+    found += _one_sided(database)
     files = {name: number for number, name in enumerate(database.files)}
     found.sort(key=lambda p: (files.get(p.file, -1), p.line or 0))
     return found
@@ -61,6 +63,34 @@ def _warning(origin: Origin | None, key: str, record: str, message: str) -> Prob
         return Problem("", None, f"warning: {message}", record, category="warning")
     line = _line_of(origin, key)
     return Problem(origin.file, line, f"warning: {message}", record, category="warning")
+
+
+def disagreements(base_or_database: FactBase | Database) -> list[tuple[Fact, Fact]]:
+    """The open disagreements: each pair of facts linked by `disputes`, once, in file order."""
+    database = database_of(base_or_database)
+    disputing = list(database.facts("facts.disputes != '[]'"))
+    by_id = {fact.id: fact for fact in disputing}
+    pairs: dict[frozenset[str], tuple[Fact, Fact]] = {}
+    for fact in disputing:
+        for other_id in fact.disputes:
+            other = by_id.get(other_id) or database.fact(other_id)
+            if other is not None:
+                pairs.setdefault(frozenset((fact.id, other_id)), (fact, other))
+    return list(pairs.values())
+
+
+def _one_sided(database: Database) -> list[Problem]:
+    """Disputes recorded on one fact but not on the fact it names."""
+    found = []
+    for fact, other in disagreements(database):
+        for one, two in ((fact, other), (other, fact)):
+            if two.id in one.disputes and one.id not in two.disputes:
+                message = (
+                    f"'{one.id}' disputes it, but it does not list '{one.id}' in 'disputes': "
+                    "record a disagreement on both facts"
+                )
+                found.append(_warning(two.origin, "id", two.id, message))
+    return found
 
 
 def _twice_recorded(database: Database) -> list[Problem]:

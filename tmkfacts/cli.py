@@ -673,7 +673,7 @@ def show(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show facts in full: date, text, entities, figures, sources.
+    """Show facts in full, with the facts disputing them: date, text, sources.
 
     In a pipe or a file, each fact is plain text, one headed line a field (date:, text:,
     sources:), a blank line between facts; --format or --fields give rows instead.
@@ -687,6 +687,11 @@ def show(
             _emit(out, _FACT_VIEW, [], str, lambda: _no_fact(database, fact_id))  # noqa: B023
             return
         found.append(fact)
+    for fact in list(found):  # a disputed claim is shown with the claims that dispute it
+        for other_id in fact.disputes:
+            other = query.find_fact(database, other_id)
+            if other is not None and other not in found:
+                found.append(other)
     shown = [rows.fact(database.base, each, flat=out.flat) for each in found]
     if out.format() == Format.tsv and fmt is None and not fields:  # a pipe: whole records
         with _pipe_may_close():
@@ -1419,11 +1424,24 @@ def check(
                 f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
                 f"{database.count} facts checked in {', '.join(base.files)}"
             )
+            _list_disagreements(advice.disagreements(database))
     if warned:
         count = len(warned)
         typer.echo(f"{count} warning{'s' if count != 1 else ''}", err=True)
     if warned and strict:
         raise typer.Exit(1)
+
+
+def _list_disagreements(pairs: list[tuple["Fact", "Fact"]]) -> None:
+    """The open disagreements, after check's count: two claims each, with their sources."""
+    if not pairs:
+        return
+    count = len(pairs)
+    typer.echo(f"{count} open disagreement{'s' if count != 1 else ''} (tmkfacts show ID):")
+    for fact, other in pairs:
+        for mark, each in (("  ", fact), ("  vs", other)):
+            cited = ", ".join(each.sources)
+            typer.echo(printable(f"{mark:4} {each.id}: {each.title} [{cited}]"))
 
 
 # --- the one place output is written -----------------------------------------------------------

@@ -4,8 +4,8 @@
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT NOT NULL, url TEXT NOT NULL,
-    published TEXT NOT NULL, notes TEXT, title_supplied INTEGER NOT NULL, file INTEGER,
-    line INTEGER
+    published TEXT NOT NULL, notes TEXT, title_supplied INTEGER NOT NULL, language TEXT,
+    file INTEGER, line INTEGER
 );
 CREATE TABLE entities (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, short_name TEXT, type TEXT NOT NULL, country TEXT,
@@ -26,7 +26,7 @@ CREATE TABLE facts (
     not_after TEXT, span_start TEXT NOT NULL, span_end TEXT NOT NULL, earliest TEXT NOT NULL,
     latest TEXT NOT NULL, date_note TEXT, kind TEXT NOT NULL, title TEXT NOT NULL,
     text TEXT NOT NULL, place TEXT, entities TEXT NOT NULL, sources TEXT NOT NULL,
-    materials TEXT NOT NULL, tags TEXT NOT NULL, figures TEXT NOT NULL,
+    materials TEXT NOT NULL, tags TEXT NOT NULL, disputes TEXT NOT NULL, figures TEXT NOT NULL,
     position INTEGER NOT NULL, file INTEGER, line INTEGER, digest BLOB,
     names TEXT NOT NULL, topics TEXT NOT NULL, countries TEXT NOT NULL, details TEXT NOT NULL,
     period TEXT NOT NULL

@@ -50,12 +50,13 @@ WEIGHTS: dict[str, float] = {
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 #: Changes whenever what the database holds, or how, changes.
-FORMAT = "2"
+FORMAT = "3"
 #: The columns a Fact is made of, in the order `fact_of` reads them.
 FACT_COLUMNS = (
     "facts.id, facts.date, facts.kind, facts.title, facts.text, facts.entities, facts.sources, "
     "facts.date_note, facts.place, facts.materials, facts.figures, facts.tags, "
-    "facts.not_before, facts.not_after, facts.span_start, facts.span_end, facts.file, facts.line"
+    "facts.not_before, facts.not_after, facts.disputes, facts.span_start, facts.span_end, "
+    "facts.file, facts.line"
 )
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -80,11 +81,11 @@ class Database:
         files = self.files
         sources = tuple(
             Source(id_, title, publisher, url, PartialDate.parse(published), notes,
-                   bool(supplied), _origin(files, file, line))
-            for id_, title, publisher, url, published, notes, supplied, file, line
+                   bool(supplied), language, _origin(files, file, line))
+            for id_, title, publisher, url, published, notes, supplied, language, file, line
             in self.connection.execute(
-                "SELECT id, title, publisher, url, published, notes, title_supplied, file, line "
-                "FROM sources ORDER BY rowid"
+                "SELECT id, title, publisher, url, published, notes, title_supplied, language, "
+                "file, line FROM sources ORDER BY rowid"
             )
         )  # fmt: skip
         return FactBase(sources, (), (), files)
@@ -145,13 +146,13 @@ def fact_of(row: Sequence[Any], files: Sequence[str]) -> Fact:
     """The Fact of a row of FACT_COLUMNS."""
     loads = json.loads
     fact_id, date, kind, title, text, entities, sources, date_note, place = row[:9]
-    materials, figures, tags, not_before, not_after, start, end, file, line = row[9:]
+    materials, figures, tags, not_before, not_after, disputes, start, end, file, line = row[9:]
     written = _date(date)
     return Fact(
         fact_id, written, kind, title, text, _slugs(entities), _slugs(sources),
         date_note, place, _slugs(materials), tuple(Figure(*each) for each in loads(figures)),
         _slugs(tags), not_before and _date(not_before), not_after and _date(not_after),
-        Span(_date(start), _date(end)), _origin(files, file, line),
+        _slugs(disputes), Span(_date(start), _date(end)), _origin(files, file, line),
     )  # fmt: skip
 
 
@@ -452,9 +453,9 @@ def _write_head(connection: Connection, base: FactBase) -> None:
         return (files.get(origin.file), origin.line) if origin else (None, None)
 
     connection.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(s.id, s.title, s.publisher, s.url, str(s.published), s.notes, s.title_supplied,
-          *where(s.origin)) for s in base.sources],
+          s.language, *where(s.origin)) for s in base.sources],
     )  # fmt: skip
     connection.executemany(
         "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -488,6 +489,7 @@ class _FactWriter:
         self.facts.append((
             fact.id, *dated, fact.date_note, fact.kind, fact.title, fact.text, fact.place,
             _ids(fact.entities), _ids(fact.sources), _ids(fact.materials), _ids(fact.tags),
+            _ids(fact.disputes),
             json.dumps([list(figure) for figure in fact.figures]) if fact.figures else "[]",
             position, file, line, digest,
             "\n".join(self.names.get(entity, entity) for entity in fact.entities),
@@ -506,9 +508,9 @@ class _FactWriter:
         connection.executemany(
             "INSERT INTO facts (id, date, not_before, not_after, span_start, span_end, earliest, "
             "latest, "
-            "date_note, kind, title, text, place, entities, sources, materials, tags, "
+            "date_note, kind, title, text, place, entities, sources, materials, tags, disputes, "
             "figures, position, file, line, digest, names, topics, countries, details, "
-            f"period) VALUES ({', '.join('?' * 27)})",
+            f"period) VALUES ({', '.join('?' * 28)})",
             self.facts,
         )
         # Each new row takes the next rowid, as the table is only ever appended to here.

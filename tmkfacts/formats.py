@@ -127,7 +127,7 @@ def record(row: Row) -> str:
         out.append(f"may fall on: {row['earliest']} to {row['latest']}")
     plain = ("date_note", "kind", "place", "text")
     out += [f"{name.replace('_', ' ')}: {row[name]}" for name in plain if row.get(name)]
-    for name in ("entities", "materials", "tags"):
+    for name in ("entities", "materials", "tags", "disputes"):
         values = row.get(name)
         if isinstance(values, list) and values:
             out.append(f"{name}: {', '.join(map(str, values))}")

@@ -22,14 +22,16 @@ from tmkfacts.store import scan_strings
 
 #: The keys of each kind of record, in the order the layout writes them.
 FIELD_ORDER: dict[str, tuple[str, ...]] = {
-    "source": ("id", "title", "title_supplied", "publisher", "url", "published", "notes"),
+    "source": (
+        "id", "title", "title_supplied", "publisher", "url", "published", "language", "notes",
+    ),
     "entity": (
         "id", "name", "short_name", "aliases", "search_aliases", "type", "country", "parent",
         "role", "organization", "description", "relations",
     ),
     "fact": (
         "id", "date", "not_before", "not_after", "date_note", "kind", "place", "title", "text",
-        "entities", "materials", "sources", "tags",
+        "entities", "materials", "sources", "disputes", "tags",
     ),
     "fact.figures": ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier"),
 }  # fmt: skip

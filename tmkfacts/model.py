@@ -50,6 +50,8 @@ class Source(NamedTuple):
     #: True when `title` is not the article's headline but ours (taken from its address,
     #: translated, or written to describe it): citations print it in square brackets.
     title_supplied: bool = False
+    #: The article's language, a BCP 47 tag ("en", "ru", "uz-Cyrl").
+    language: str | None = None
     #: Not compared (see `_same` below).
     origin: Origin | None = None
 
@@ -121,6 +123,9 @@ class Fact(NamedTuple):
     #: Bounds the curator knows beyond the date (the event came after or before a day).
     not_before: PartialDate | None = None
     not_after: PartialDate | None = None
+    #: Facts whose sources say otherwise of the same thing (a date, a figure, whether a
+    #: shipment was the first): each claim is kept with its own sources, and they are linked.
+    disputes: tuple[str, ...] = ()
     #: The days the fact may fall in: its date narrowed by its bounds and its sources
     #: (`tmkfacts.dates.span`). Set when the fact is read and checked against its sources.
     span: Span | None = None

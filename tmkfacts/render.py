@@ -176,6 +176,9 @@ def fact_panel(base: FactBase, fact: Fact) -> Addressed:
             sources.append("\n")
         addresses.append(_Text(f"[{number}] ", style="bold").append_text(_address(source.url)))
     rows.append(("Sources", sources))
+    if fact.disputes:
+        disputed = ", ".join(fact.disputes)
+        rows.append(("Disputed", _Text(f"by {disputed}, whose sources say otherwise (shown too)")))
     if fact.origin is not None:
         rows.append(("Defined", _Text(str(fact.origin), style="dim")))
     grid = _pairs(rows, label_style="bold")

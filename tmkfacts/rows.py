@@ -24,11 +24,13 @@ Row = dict[str, object]
 _Item = TypeVar("_Item")
 
 #: The keys of each kind of row, in order: the contract `tests/test_json_contract.py` pins.
-SOURCE_FIELDS = ("id", "title", "publisher", "url", "published", "notes", "title_supplied")
+SOURCE_FIELDS = (
+    "id", "title", "publisher", "url", "published", "notes", "title_supplied", "language",
+)  # fmt: skip
 FIGURE_FIELDS = ("metric", "value", "unit", "scale", "period", "change_pct", "qualifier")
 FACT_FIELDS = (
     "id", "date", "date_note", "kind", "title", "text", "place", "entities", "materials",
-    "figures", "tags", "sources", "earliest", "latest", "origin",
+    "figures", "tags", "sources", "disputes", "earliest", "latest", "origin",
 )  # fmt: skip
 ENTITY_FIELDS = ("id", "name", "short_name", "type", "country", "parent")
 PARTNER_FIELDS = (*ENTITY_FIELDS, "relations", "facts", "first_date", "last_date", "planned")
@@ -117,6 +119,7 @@ def fact(base: FactBase, item: Fact, *, flat: bool = False) -> Row:
         "figures": [figure(each) for each in item.figures],
         "tags": list(item.tags),
         "sources": [source(base.source(source_id)) for source_id in item.sources],
+        "disputes": list(item.disputes),
         **_span(item),
         "origin": origin_of(item),
     }
@@ -182,6 +185,7 @@ def source(item: Source) -> Row:
         "published": str(item.published),
         "notes": item.notes,
         "title_supplied": item.title_supplied,
+        "language": item.language,
     }
 
 

@@ -60,6 +60,10 @@ SOURCE = _object(
             "description": "True when the title is not the article's headline but ours (from "
             "its address, translated, or describing it); citations print it in [brackets].",
         },
+        "language": {
+            "type": ["string", "null"],
+            "description": "The article's language, a BCP 47 tag ('en', 'ru', 'uz-Cyrl').",
+        },
     },
     "A published article that facts are drawn from.",
 )
@@ -89,6 +93,11 @@ FACT = _object(
         "figures": {"type": "array", "items": FIGURE},
         "tags": _STRINGS,
         "sources": {"type": "array", "items": SOURCE, "minItems": 1},
+        "disputes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Ids of facts whose sources say otherwise of the same thing.",
+        },
         "earliest": _EARLIEST,
         "latest": _LATEST,
         "origin": {

@@ -47,18 +47,20 @@ _T = TypeVar("_T")
 
 _TABLES = ("source", "entity", "fact")
 _FIELDS: dict[str, frozenset[str]] = {
-    "source": frozenset("id title title_supplied publisher url published notes".split()),
+    "source": frozenset("id title title_supplied publisher url published language notes".split()),
     "entity": frozenset(
         "id name short_name aliases search_aliases type country parent role organization "
         "description relations".split()
     ),
     "fact": frozenset(
         "id date not_before not_after date_note kind title text place entities materials "
-        "figures sources tags".split()
+        "figures sources disputes tags".split()
     ),
     "figure": frozenset("metric value unit scale period change_pct qualifier".split()),
 }
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: A BCP 47 language tag as sources need one: a language, then script or region subtags.
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-(?:[A-Z][a-z]{3}|[A-Z]{2}|[0-9]{3}))*")
 _COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 
 
@@ -642,8 +644,22 @@ def _source(record: _Record) -> Source:
     published = record.date("published")
     notes = record.optional_text("notes")
     supplied = record.flag("title_supplied")
+    language = record.optional_text("language")
+    if language is not None and not _LANGUAGE.fullmatch(language):
+        record.problem(
+            "language",
+            f"language '{language}' is not a BCP 47 tag such as 'en', 'ru' or 'uz-Cyrl'",
+        )
     return Source(
-        source_id, title, publisher, url, published, notes, supplied, origin=record.origin
+        source_id,
+        title,
+        publisher,
+        url,
+        published,
+        notes,
+        supplied,
+        language,
+        origin=record.origin,
     )
 
 
@@ -706,6 +722,9 @@ def _fact(record: _Record) -> Fact:
     text = record.text("text", required=True)
     entities = record.refs("entities", "entity", required=kind != "background")
     sources = record.refs("sources", "source", required=True)
+    disputes = record.refs("disputes", "fact")
+    if fact_id in disputes:
+        record.problem("disputes", "a fact cannot dispute itself")
     not_before, not_after = record.optional_date("not_before"), record.optional_date("not_after")
     if dates.span(date, kind, (), not_before, not_after) is None:
         if not_before and not_before.first_day > date.last_day:
@@ -732,6 +751,7 @@ def _fact(record: _Record) -> Fact:
         tags=record.strings("tags", slugs=True),
         not_before=not_before,
         not_after=not_after,
+        disputes=disputes,
         origin=record.origin,
     )
 
