@@ -673,7 +673,7 @@ def show(
     pager: PagerOpt = False,
     no_headers: NoHeadersOpt = False,
 ) -> None:
-    """Show facts in full, with the facts disputing them: date, text, sources.
+    """Show facts in full, and the facts that dispute them.
 
     In a pipe or a file, each fact is plain text, one headed line a field (date:, text:,
     sources:), a blank line between facts; --format or --fields give rows instead.
