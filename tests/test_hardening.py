@@ -245,8 +245,8 @@ def test_json_keeps_hostile_text_exact():
 
 
 KINDS = (
-    "export, agreement, membership, meeting, negotiation, announcement, plan, forecast, "
-    "profile, founding, background, benefit, statement, assessment"
+    "export, production, agreement, membership, meeting, negotiation, announcement, plan, "
+    "forecast, profile, founding, background, benefit, statement, assessment"
 )
 ERROR = "tmkfacts: error:"
 

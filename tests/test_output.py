@@ -33,26 +33,28 @@ def at_terminal(*args: str, width: int, env: dict[str, str] | None = None) -> st
     import pty
 
     reader, writer = pty.openpty()
+    chunks = []
     try:
-        done = subprocess.run(
+        # Read while the command writes: a long table fills the terminal's buffer otherwise.
+        child = subprocess.Popen(
             [*installed_script(), *args],
             stdout=writer,
             stderr=subprocess.PIPE,
             env={**clean_env(), "COLUMNS": str(width), "TERM": "dumb", **(env or {})},
-            check=False,
         )
         os.close(writer)
-        chunks = []
         while True:
             try:
                 chunk = os.read(reader, 65536)
-            except OSError:
+            except OSError:  # the command closed its end
                 break
             if not chunk:
                 break
             chunks.append(chunk)
+        _, stderr = child.communicate()
     finally:
         os.close(reader)
+    done = subprocess.CompletedProcess(child.args, child.returncode, None, stderr)
     assert done.returncode == 0, done.stderr
     return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
 

@@ -1439,9 +1439,9 @@ def _list_disagreements(pairs: list[tuple["Fact", "Fact"]]) -> None:
     count = len(pairs)
     typer.echo(f"{count} open disagreement{'s' if count != 1 else ''} (tmkfacts show ID):")
     for fact, other in pairs:
-        for mark, each in (("  ", fact), ("  vs", other)):
+        for indent, each in (("  ", fact), ("    vs ", other)):
             cited = ", ".join(each.sources)
-            typer.echo(printable(f"{mark:4} {each.id}: {each.title} [{cited}]"))
+            typer.echo(indent + printable(f"{each.id}: {each.title} [{cited}]"))
 
 
 # --- the one place output is written -----------------------------------------------------------

@@ -17,7 +17,7 @@ from tmkfacts.db import FACT_COLUMNS, Database, database_of, fact_of
 from tmkfacts.errors import QueryError, closest, known_hint
 from tmkfacts.filters import EVERY, Filter, condition, country_code, entity_ids, explain_miss
 from tmkfacts.model import Entity, Fact, FactBase, Figure, PartialDate, Source
-from tmkfacts.vocabularies import RELATIONS
+from tmkfacts.vocabularies import RELATIONS, SUBJECT
 
 __all__ = [
     "MEMBERSHIP_BODIES", "SUBJECT", "EntityView", "Filter", "Membership", "Partner", "SourceUse",
@@ -27,7 +27,6 @@ __all__ = [
 ]  # fmt: skip
 
 #: The company the fact base is about; partners and memberships are its own.
-SUBJECT = "tmk"
 
 #: Entity types that TMK can join as a member.
 MEMBERSHIP_BODIES = frozenset({"association", "alliance", "institute", "network"})

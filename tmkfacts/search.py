@@ -28,11 +28,14 @@ from tmkfacts.db import FACT_COLUMNS, WEIGHTS, Database, database_of, fact_of
 from tmkfacts.errors import QueryError, closest, known_hint
 from tmkfacts.filters import EVERY, Filter, condition, explain_miss
 from tmkfacts.model import Fact, FactBase, PartialDate
-from tmkfacts.vocabularies import COUNTRIES
+from tmkfacts.vocabularies import COUNTRIES, SUBJECT
 from tmkfacts.words import WORD, fold
 
 #: The field filters a query may hold, as `name:value`.
 FIELDS = ("kind", "entity", "material", "tag", "country", "date", "after", "before")
+#: How much more a fact about the base's subject (TMK) counts than another that matches as well:
+#: this is a tool about TMK, and its own record answers a question before the context does.
+SUBJECT_BOOST = 1.25
 #: The longest query searched; a longer one is almost certainly a mistake, and slow to mend.
 MAX_QUERY = 1000
 
@@ -309,7 +312,7 @@ def _terms(
             position += 1
             continue
         # Names and synonyms are matched with their stop words: "Aluminum Corporation of China".
-        group, length = _synonyms(vocabulary, [each.stem for each in units[position:]])
+        group, length = _synonyms(vocabulary, units[position:])
         if group:
             typed = units[position : position + length]
             label = " ".join(each.typed for each in typed)
@@ -351,19 +354,24 @@ def _symbol(vocabulary: _Vocabulary, typed: str) -> Term:
     return Term(typed, tuple(vocabulary.countries.get(typed, [Phrase((code_word,), code_word)])))
 
 
-def _synonyms(vocabulary: _Vocabulary, following: Sequence[str]) -> tuple[list[Phrase], int]:
+def _synonyms(vocabulary: _Vocabulary, following: Sequence[_Unit]) -> tuple[list[Phrase], int]:
     """The group of synonyms, country names or an entity's names that starts the words.
 
     The group with the longest phrase wins; on a tie, the lexicon's comes before an entity's,
-    so "Uzbekistan" is the country with its demonyms, not only the entity of that name.
+    so "Uzbekistan" is the country with its demonyms, not only the entity of that name. An
+    abbreviation of one word (US, EU, TMK) stands only for itself typed in any case, not for
+    every word the index stems like it: "used" is not the "US".
     """
     best: tuple[list[Phrase], int] = ([], 0)
+    stems = tuple(unit.stem for unit in following)
     lexicon = (vocabulary.synonyms, vocabulary.countries)
     groups = [*(phrases for each in lexicon for phrases in each.values())]
-    for group in [*groups, *vocabulary.names(following[0])] if following else groups:
+    for group in [*groups, *vocabulary.names(stems[0])] if following else groups:
         for phrase in group:
             size = len(phrase.stems)
-            if size > best[1] and tuple(following[:size]) == phrase.stems:
+            if size > best[1] and stems[:size] == phrase.stems:
+                if size == 1 and phrase.text.isupper() and fold(phrase.text) != following[0].typed:
+                    continue
                 best = (group, size)
     return best
 
@@ -566,11 +574,13 @@ def search(
     if positive:
         weights = ", ".join(str(weight) for weight in WEIGHTS.values())
         match = f"({positive}) NOT ({excluded})" if excluded else positive
+        about = "EXISTS (SELECT 1 FROM fact_entities WHERE fact = facts.id AND entity = ?)"
         sql = (
-            f"SELECT facts.rowid, round(-bm25(facts_fts, {weights}), 3) AS score FROM facts_fts "
+            f"SELECT facts.rowid, round(-bm25(facts_fts, {weights}) * "
+            f"(CASE WHEN {about} THEN {SUBJECT_BOOST} ELSE 1 END), 3) AS score FROM facts_fts "
             "JOIN facts ON facts.rowid = facts_fts.rowid WHERE facts_fts MATCH ?"
         )
-        params = [match, *params]
+        params = [SUBJECT, match, *params]
     else:
         sql = "SELECT facts.rowid, 0.0 AS score FROM facts WHERE 1"
         if excluded:

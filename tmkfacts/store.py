@@ -190,7 +190,10 @@ def facts_of(cut: Cut, file: int, segments: Sequence[Segment]) -> list[Fact] | N
         "entity": {entity.id for entity in cut.base.entities},
         "source": {source.id for source in cut.base.sources},
     }
-    if parsed.problems or any(not known[r.table].issuperset(r.targets) for r in parsed.refs):
+    # A disagreement names other facts, which only the whole base knows: read it whole.
+    if parsed.problems or any(
+        r.table not in known or not known[r.table].issuperset(r.targets) for r in parsed.refs
+    ):
         return None
     published = {source.id: source.published for source in cut.base.sources}
     problems: list[Problem] = []

@@ -7,8 +7,13 @@ line names them in its help without loading the model.
 from __future__ import annotations
 
 #: What a fact records. The vocabulary is closed so that a misspelt kind is caught by `check`.
+#: The entity the fact base is about: its partners deal with it, and a search ranks facts that
+#: name it before other facts that match as well.
+SUBJECT = "tmk"
+
 KINDS: dict[str, str] = {
     "export": "goods shipped abroad, or export results",
+    "production": "what is made: output, capacity, a first product or a technology mastered",
     "agreement": "a contract, memorandum or services agreement signed",
     "membership": "joining an association, alliance or institute",
     "meeting": "an official meeting or a round of meetings",
