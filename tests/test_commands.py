@@ -428,8 +428,8 @@ def test_installed_script_answers_as_json_and_as_a_table(name, tmp_path):
 def test_installed_script_exit_codes(tmp_path):
     found = script(tmp_path, "search", "rhenium")
     assert (found.returncode, found.stderr) == (0, "")
-    missed = script(tmp_path, "search", "nothing-like-this")
-    assert (missed.returncode, missed.stderr) == (1, "tmkfacts: no fact has the word 'nothing'\n")
+    missed = script(tmp_path, "search", "xylophone-like-this")
+    assert (missed.returncode, missed.stderr) == (1, "tmkfacts: no fact has the word 'xylophone'\n")
     wrong = script(tmp_path, "list", "--kind", "exprot")
     assert (wrong.returncode, wrong.stderr) == (
         2,

@@ -290,7 +290,8 @@ def test_the_users_own_files_are_read_after_the_shipped_base(my_folder):
     assert locations.default_paths() == [locations.builtin_path(), my_folder / "mine.toml"]
     assert "my-note" in [row["id"] for row in json.loads(run("list", "--json").stdout)]
     files = json.loads(run("info", "--json").stdout)
-    assert [(row["role"], row["facts"]) for row in files] == [("shipped", 41), ("yours", 1)]
+    shipped = len(load(["builtin"]).facts)
+    assert [(row["role"], row["facts"]) for row in files] == [("shipped", shipped), ("yours", 1)]
 
 
 def test_data_names_exactly_the_files_and_builtin_stands_for_the_shipped_base(my_folder):
@@ -363,7 +364,10 @@ def test_export_to_json_and_csv(tmp_path):
     base = load()
     assert run("export", "--to", str(tmp_path / "facts.json")).exit_code == 0
     document = json.loads((tmp_path / "facts.json").read_text())
-    assert [len(document[k]) for k in ("sources", "entities", "facts")] == [5, 29, 41]
+    assert [len(document[k]) for k in ("sources", "entities", "facts")] == [
+        len(base.sources), len(base.entities), len(base.facts)
+    ]  # fmt: skip
+    assert len(document["facts"]) >= 150
     assert run("export", "--to", str(tmp_path / "facts.csv")).exit_code == 0
     with (tmp_path / "facts.csv").open(newline="") as handle:
         assert len(list(csv.DictReader(handle))) == len(base.facts)
@@ -470,7 +474,8 @@ def test_schema_lists_every_command_and_refuses_an_unknown_one():
 def test_cite_in_every_style():
     cited = ["itia-membership", "reia-membership", "first-metallic-rhenium-export"]
     text = run("cite", *cited).stdout
-    assert text.count("\n[") == 1  # two sources: the uztmk.uz page is cited once, for both facts
+    sources = {s for fact in cited for s in load().fact(fact).sources}
+    assert text.count("\n[") == len(sources) - 1  # each source once: the uztmk.uz page for both
     assert "(for itia-membership, reia-membership)" in text
     assert "14 July 2025" in text
     markdown = run("cite", "itia-membership", "--format", "markdown").stdout
@@ -510,7 +515,7 @@ def complete(words: str) -> list[str]:
 
 def test_completion_of_commands_fact_ids_entities_and_kinds():
     assert complete("tmkfacts sh") == ["show"]
-    assert complete("tmkfacts show itia") == ["itia-membership"]
+    assert complete("tmkfacts show itia-membership-b") == ["itia-membership-benefits"]
     assert complete("tmkfacts cite first-metallic") == ["first-metallic-rhenium-export"]
     assert complete("tmkfacts list --kind mem") == ["membership"]
     assert "Chalieco" in complete("tmkfacts list --entity Chal")
@@ -531,6 +536,6 @@ def test_the_python_api():
     assert found.hits[0].fact.id == "chalieco-tungsten-modernization-contract"
     assert [p.entity.id for p in query.partners(base, "export partner")] == ["vlcor-baltic"]
     assert len(query.memberships(base)) == 5
-    assert len(base.facts) == 41
+    assert len(base.facts) >= 150
     assert base.entity("tmk").short_name == "TMK"
     assert base.fact("itia-membership").date == tmkfacts.PartialDate(2025, 3)

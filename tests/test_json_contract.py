@@ -75,7 +75,7 @@ def test_facts_carry_their_sources_and_figures_as_objects(command):
             assert all(isinstance(item, str) for item in row[key])
         for source in row["sources"]:
             assert set(source) == SOURCE
-            assert source["url"].startswith("https://")
+            assert source["url"].startswith(("https://", "http://"))
         for figure in row["figures"]:
             assert set(figure) == FIGURE
             assert isinstance(figure["value"], int | float)

@@ -31,28 +31,29 @@ def run(*args: str, env: dict[str, str] | None = None) -> "subprocess.CompletedP
 def at_terminal(*args: str, width: int, env: dict[str, str] | None = None) -> str:
     """What the installed command shows at a terminal of this width (a pseudo-terminal)."""
     import pty
+    import select
 
     reader, writer = pty.openpty()
     chunks = []
     try:
-        # Read while the command writes: a long table fills the terminal's buffer otherwise.
+        # Read while the command writes (a long table fills the terminal's buffer otherwise),
+        # and keep our end of the terminal open until all is read: closed, it may drop the rest.
         child = subprocess.Popen(
             [*installed_script(), *args],
             stdout=writer,
             stderr=subprocess.PIPE,
             env={**clean_env(), "COLUMNS": str(width), "TERM": "dumb", **(env or {})},
         )
-        os.close(writer)
+        os.set_blocking(reader, False)
         while True:
-            try:
-                chunk = os.read(reader, 65536)
-            except OSError:  # the command closed its end
+            ready, _, _ = select.select([reader], [], [], 0.05)
+            if ready:
+                chunks.append(os.read(reader, 65536))
+            elif child.poll() is not None:
                 break
-            if not chunk:
-                break
-            chunks.append(chunk)
         _, stderr = child.communicate()
     finally:
+        os.close(writer)
         os.close(reader)
     done = subprocess.CompletedProcess(child.args, child.returncode, None, stderr)
     assert done.returncode == 0, done.stderr
@@ -71,12 +72,13 @@ def test_show_in_a_pipe_prints_whole_records_of_several_facts():
         assert line in first.splitlines()
     assert "date note: The report of 14 July 2025" in first
     assert "text: TMK shipped metallic rhenium abroad" in first
-    assert first.endswith(
+    assert (
         "sources:\n  [1] News Central Asia, from the Dunyo news agency, [Uzbekistan Technological "
         "Metals Complex (TMK) strengthens international cooperation], 2025-07-14\n      "
         "https://www.newscentralasia.net/2025/07/14/uzbekistan-technological-metals-complex-tmk-"
-        "strengthens-international-cooperation/"
-    )
+        "strengthens-international-cooperation/\n  [2] Open4Business, "
+    ) in first
+    assert first.endswith("https://open4business.com.ua/?p=237934")
     assert second.startswith("id: itia-membership\n")
     assert "\x1b" not in done.stdout
     assert "╭" not in done.stdout
@@ -106,7 +108,8 @@ def test_cite_takes_json_and_writes_markdown_footnotes():
     as_json = json.loads(run("cite", "itia-membership", "--json").stdout)
     assert as_json[0]["facts"] == ["itia-membership"]
     notes = run("cite", "itia-membership", "first-metallic-rhenium-export", "-f", "markdown")
-    assert [line[:5] for line in notes.stdout.splitlines()] == ["[^1]:", "[^2]:"]
+    marks = [line[:5] for line in notes.stdout.splitlines()]
+    assert marks == [f"[^{n}]:" for n in range(1, 7)]  # six sources, each once
     assert run("cite", "itia-membership", "--json", "-f", "bibtex").returncode == 2
 
 
@@ -156,9 +159,9 @@ def test_contradictory_options_are_an_error():
 
 def test_export_to_stdout_as_json_or_csv():
     document = json.loads(run("export", "--to", "-").stdout)
-    assert len(document["facts"]) == 41
+    assert len(document["facts"]) >= 150
     rows = list(csv.DictReader(io.StringIO(run("export", "--to", "-", "-f", "csv").stdout)))
-    assert len(rows) == 41
+    assert len(rows) == len(document["facts"])
 
 
 def test_options_take_what_search_takes():
@@ -210,7 +213,7 @@ def test_tables_at_a_terminal_keep_addresses_and_ids_whole(command, width):
         )
         assert url in {u for line in lines for u in re.findall(r"https?://\S+", line)}
     known = json.loads(run("list", "--json").stdout)
-    ids = {row["id"] for row in known}
+    ids = {row["id"] for row in known} | {s["id"] for row in known for s in row["sources"]}
     for word in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+-?", shown):
         if word.endswith("-"):  # folded at a hyphen: its start is an id's
             assert any(each.startswith(word) for each in ids | {"saskatchewan-research-"})
@@ -262,11 +265,10 @@ def test_your_own_facts_are_marked_in_tables_and_carry_their_origin(tmp_path):
     )
     env = {"XDG_DATA_HOME": str(tmp_path / "data")}
     rows = json.loads(run("list", "--kind", "meeting", "--json", env=env).stdout)
-    assert {row["id"]: row["origin"] for row in rows} == {
-        "my-note": str(mine),
-        "ppp-tashkent-meeting": "builtin",
-        "reia-conference-meetings": "builtin",
-    }
+    origins = {row["id"]: row["origin"] for row in rows}
+    assert origins.pop("my-note") == str(mine)
+    assert {"ppp-tashkent-meeting", "reia-conference-meetings"} <= set(origins)
+    assert set(origins.values()) == {"builtin"}
     shown = at_terminal("list", "--kind", "meeting", width=80, env=env)
     assert "my-note · meeting · yours" in shown
     assert "ppp-tashkent-meeting · meeting\n" in shown

@@ -108,7 +108,7 @@ def test_kinds_match_any_of_them_in_any_case(mini):
     ("kind", "message"),
     [
         ("exprot", "unknown kind 'exprot' (did you mean 'export'?)"),
-        ("deal", "unknown kind 'deal' (known: export, agreement, "),
+        ("deal", "unknown kind 'deal' (known: export, production, agreement, "),
     ],
 )
 def test_an_unknown_kind_is_an_error_with_a_hint(mini, kind, message):

@@ -1393,8 +1393,9 @@ def check(
     """Validate fact files, and say how to mend each problem.
 
     One line a problem: FILE:LINE: ID: MESSAGE. Warnings (valid, but better written
-    otherwise) are listed too. Exits 0 when clean or with warnings only, 1 when problems were
-    found (or warnings, with --strict), 2 when a file cannot be read.
+    otherwise) are listed too, and on stderr the open disagreements between facts. Exits 0
+    when clean or with warnings only, 1 when problems were found (or warnings, with
+    --strict), 2 when a file cannot be read.
     """
     out = _Out(fmt, as_json, fields)
     paths = _checked_paths(files, alone=alone, data=data)
@@ -1424,24 +1425,26 @@ def check(
                 f"ok: {len(base.sources)} sources, {len(base.entities)} entities and "
                 f"{database.count} facts checked in {', '.join(base.files)}"
             )
-            _list_disagreements(advice.disagreements(database))
     if warned:
         count = len(warned)
         typer.echo(f"{count} warning{'s' if count != 1 else ''}", err=True)
+    if fmt == Format.table and not fields:
+        _list_disagreements(advice.disagreements(database))
     if warned and strict:
         raise typer.Exit(1)
 
 
 def _list_disagreements(pairs: list[tuple["Fact", "Fact"]]) -> None:
-    """The open disagreements, after check's count: two claims each, with their sources."""
+    """The open disagreements, on stderr after check's report: two claims each, with sources."""
     if not pairs:
         return
     count = len(pairs)
-    typer.echo(f"{count} open disagreement{'s' if count != 1 else ''} (tmkfacts show ID):")
+    heading = f"{count} open disagreement{'s' if count != 1 else ''}, each claim with its sources"
+    typer.echo(f"{heading} (tmkfacts show ID shows both):", err=True)
     for fact, other in pairs:
         for indent, each in (("  ", fact), ("    vs ", other)):
             cited = ", ".join(each.sources)
-            typer.echo(indent + printable(f"{each.id}: {each.title} [{cited}]"))
+            typer.echo(indent + printable(f"{each.id}: {each.title} [{cited}]"), err=True)
 
 
 # --- the one place output is written -----------------------------------------------------------
