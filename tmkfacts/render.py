@@ -192,7 +192,7 @@ def partner_table(partners: Sequence[Partner]) -> RenderableType:
 
     def wide() -> Table:
         table = _table("Partner", "Country", "Relations", "First", "Latest", "Facts")
-        table.columns[2].max_width = 19  # room for names and ids before relations
+        table.columns[2].max_width = 16  # room for names and ids before relations
         table.columns[-1].justify = "right"
         for partner in partners:
             entity = partner.entity
