@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from tmkfacts.dates import PartialDate, Span
 from tmkfacts.locations import MAX_FILE_BYTES, StrPath, default_paths, resolve
 from tmkfacts.model import Entity, Fact, FactBase, Figure, Origin, Source
+from tmkfacts.vocabularies import SUBJECT
 
 try:  # the built-in module: hashlib would load OpenSSL, a tenth of a search's start-up
     from _blake2 import blake2b
@@ -491,7 +492,7 @@ class _FactWriter:
             _ids(fact.entities), _ids(fact.sources), _ids(fact.materials), _ids(fact.tags),
             _ids(fact.disputes),
             json.dumps([list(figure) for figure in fact.figures]) if fact.figures else "[]",
-            position, file, line, digest,
+            position, file, line, digest, SUBJECT in fact.entities,
             "\n".join(self.names.get(entity, entity) for entity in fact.entities),
             " ".join([*fact.materials, *fact.tags]),
             " ".join(self.countries[e] for e in fact.entities if e in self.countries),
@@ -509,8 +510,8 @@ class _FactWriter:
             "INSERT INTO facts (id, date, not_before, not_after, span_start, span_end, earliest, "
             "latest, "
             "date_note, kind, title, text, place, entities, sources, materials, tags, disputes, "
-            "figures, position, file, line, digest, names, topics, countries, details, "
-            f"period) VALUES ({', '.join('?' * 28)})",
+            "figures, position, file, line, digest, subject, names, topics, countries, details, "
+            f"period) VALUES ({', '.join('?' * 29)})",
             self.facts,
         )
         # Each new row takes the next rowid, as the table is only ever appended to here.

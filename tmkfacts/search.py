@@ -28,7 +28,7 @@ from tmkfacts.db import FACT_COLUMNS, WEIGHTS, Database, database_of, fact_of
 from tmkfacts.errors import QueryError, closest, known_hint
 from tmkfacts.filters import EVERY, Filter, condition, explain_miss
 from tmkfacts.model import Fact, FactBase, PartialDate
-from tmkfacts.vocabularies import COUNTRIES, SUBJECT
+from tmkfacts.vocabularies import COUNTRIES
 from tmkfacts.words import WORD, fold
 
 #: The field filters a query may hold, as `name:value`.
@@ -574,13 +574,12 @@ def search(
     if positive:
         weights = ", ".join(str(weight) for weight in WEIGHTS.values())
         match = f"({positive}) NOT ({excluded})" if excluded else positive
-        about = "EXISTS (SELECT 1 FROM fact_entities WHERE fact = facts.id AND entity = ?)"
         sql = (
             f"SELECT facts.rowid, round(-bm25(facts_fts, {weights}) * "
-            f"(CASE WHEN {about} THEN {SUBJECT_BOOST} ELSE 1 END), 3) AS score FROM facts_fts "
-            "JOIN facts ON facts.rowid = facts_fts.rowid WHERE facts_fts MATCH ?"
+            f"(CASE WHEN facts.subject THEN {SUBJECT_BOOST} ELSE 1 END), 3) AS score "
+            "FROM facts_fts JOIN facts ON facts.rowid = facts_fts.rowid WHERE facts_fts MATCH ?"
         )
-        params = [SUBJECT, match, *params]
+        params = [match, *params]
     else:
         sql = "SELECT facts.rowid, 0.0 AS score FROM facts WHERE 1"
         if excluded:
