@@ -8,7 +8,17 @@ import pytest
 
 from tmkfacts import FactBase, PartialDate, load, query, search
 
-SOURCES_DIR = Path(__file__).resolve().parents[2] / "shared" / "sources"
+
+def _sources_dir() -> Path:
+    """The stored articles (`shared/sources`), beside the checkout or above it, where present."""
+    here = Path(__file__).resolve()
+    for folder in here.parents:
+        if (folder / "shared" / "sources").is_dir():
+            return folder / "shared" / "sources"
+    return here.parents[2] / "shared" / "sources"
+
+
+SOURCES_DIR = _sources_dir()
 
 
 @pytest.fixture(scope="module")
