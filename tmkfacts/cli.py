@@ -690,7 +690,7 @@ def show(
     for fact in list(found):  # a disputed claim is shown with the claims that dispute it
         for other_id in fact.disputes:
             other = query.find_fact(database, other_id)
-            if other is not None and other not in found:
+            if other is not None and other.id not in {each.id for each in found}:
                 found.append(other)
     shown = [rows.fact(database.base, each, flat=out.flat) for each in found]
     if out.format() == Format.tsv and fmt is None and not fields:  # a pipe: whole records
